@@ -6,7 +6,7 @@ export default {
   testMatch: ['<rootDir>/{packages,actions,examples,serve}/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   moduleNameMapper: {
-    '^@mlops/(kit|data|cli)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@mlops/(kit|data|cli|report)$': '<rootDir>/packages/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1'
   },
   transform: {

@@ -1,0 +1,78 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join, relative, resolve } from 'node:path'
+import * as core from '@actions/core'
+import { DataError, defaultSuite, describeDatasets, expandDatasetPaths, readExpectationSuite, runDataQa, type DataQaReport } from '@mlops/data'
+import { createProgress, group, run as runAction, setOutputs, writeSummary } from '@mlops/kit'
+import { getInputs } from './inputs.js'
+import { renderHtml } from './render-html.js'
+import { renderMarkdown, where } from './render-markdown.js'
+
+/** Annotates the expectations file at each failed check, where the user will fix it. */
+function annotate(report: DataQaReport, root: string): void {
+  for (const check of report.checks) {
+    if (check.success) continue
+    const message = `${check.check}: ${check.description}: ${check.observed}`
+    const location = where(check, report.expectationsFile, root)
+    const properties =
+      report.expectationsFile !== null && check.line !== undefined
+        ? { file: relative(root, report.expectationsFile), startLine: check.line, title: 'data-qa' }
+        : { title: 'data-qa' }
+    if (check.severity === 'error') core.error(message, properties)
+    else core.warning(message, properties)
+    if (!location) core.debug(`no expectations-file line for ${check.check}`)
+  }
+}
+
+export async function main(): Promise<void> {
+  const inputs = getInputs()
+  const root = process.env.GITHUB_WORKSPACE ?? process.cwd()
+  const datasets = await expandDatasetPaths(inputs.datasets, root)
+  const testDatasets = inputs.testDatasets.length > 0 ? await expandDatasetPaths(inputs.testDatasets, root) : []
+  const suite = inputs.expectations ? await readExpectationSuite(inputs.expectations) : defaultSuite()
+  core.info(`expectations: ${inputs.expectations ? `${suite.expectations.length} from ${relative(root, inputs.expectations)}` : 'none (profile and dataset checks only)'}`)
+
+  const report = await group(`Checking ${describeDatasets(datasets)}`, async () => {
+    const progress = createProgress({ label: `reading ${describeDatasets(datasets)}`, unit: 'rows' })
+    const result = await runDataQa({
+      datasets,
+      testDatasets,
+      suite,
+      format: inputs.format,
+      ...(inputs.delimiter === undefined ? {} : { delimiter: inputs.delimiter }),
+      ...(inputs.labelColumn === undefined ? {} : { labelColumn: inputs.labelColumn }),
+      onProgress: ({ rows }) => progress.update(rows),
+    })
+    progress.done(result.summary.rows)
+    return result
+  })
+
+  const reportDir = resolve(root, inputs.reportDir)
+  await mkdir(reportDir, { recursive: true })
+  const markdown = renderMarkdown(report, root)
+  const paths = { json: join(reportDir, 'report.json'), markdown: join(reportDir, 'report.md'), html: join(reportDir, 'report.html') }
+  await writeFile(paths.json, JSON.stringify(report, null, 2) + '\n')
+  await writeFile(paths.markdown, markdown)
+  await writeFile(paths.html, renderHtml(report, root))
+  await writeSummary(markdown)
+  if (inputs.annotations) annotate(report, root)
+
+  const { summary } = report
+  setOutputs({
+    status: report.status,
+    checks: summary.checks,
+    failed: summary.failed,
+    warned: summary.warned,
+    rows: summary.rows,
+    report: paths.json,
+    'html-report': paths.html,
+  })
+  core.info(`data-qa ${report.status}: ${summary.passed} passed, ${summary.failed} failed, ${summary.warned} warnings; report in ${relative(root, reportDir) || '.'}`)
+  const failing = report.status === 'fail' || (inputs.failOn === 'warning' && report.status === 'warn')
+  if (failing) {
+    const count = inputs.failOn === 'warning' ? summary.failed + summary.warned : summary.failed
+    core.setFailed(`data-qa found ${count} failed check${count === 1 ? '' : 's'} (fail-on: ${inputs.failOn}); see the annotations and ${relative(root, paths.html)}`)
+  }
+}
+
+/** The entry point the runner (via index.ts) and @github/local-action call: bad data is a user error, not a bug. */
+export const run = (): Promise<void> => runAction(main, { userErrors: [DataError] })

@@ -1,0 +1,71 @@
+import { readdir } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { didYouMean } from '@mlops/data'
+import { parseInputPairs, UsageError } from './input-env.js'
+import { runAction } from './run-action.js'
+
+const USAGE = `usage:
+  mlops run <action> [--input name=value ...] [--workspace DIR] [--debug] [--no-summary]
+  mlops list
+
+Runs an action from actions/<action>/dist exactly as the GitHub runner would, then prints its outputs and job summary.
+Example: mlops run data-qa --input dataset=examples/readmission/data/reference.csv --input expectations=examples/readmission/expectations.yml`
+
+// Bundled as packages/cli/dist/mlops.js and run from source as packages/cli/src/bin.ts: the repo root is 3 levels up.
+const repoRoot = process.env.MLOPS_REPO_ROOT ?? resolve(fileURLToPath(import.meta.url), '../../../..')
+const actionsDir = join(repoRoot, 'actions')
+
+async function listActions(): Promise<string[]> {
+  const entries = await readdir(actionsDir, { withFileTypes: true })
+  return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort()
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      input: { type: 'string', short: 'i', multiple: true, default: [] },
+      workspace: { type: 'string', default: process.cwd() },
+      debug: { type: 'boolean', default: false },
+      'no-summary': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  })
+  const [command, name] = positionals
+  if (values.help || !command) {
+    console.log(USAGE)
+    return values.help ? 0 : 2
+  }
+  if (command === 'list') {
+    for (const action of await listActions()) console.log(action)
+    return 0
+  }
+  if (command !== 'run' || !name) throw new UsageError(USAGE)
+  const actions = await listActions()
+  if (!actions.includes(name)) throw new UsageError(`no action '${name}'${didYouMean(name, actions)}; actions: ${actions.join(', ')}`)
+
+  const result = await runAction({
+    actionDir: join(actionsDir, name),
+    inputs: parseInputPairs(values.input),
+    workspace: resolve(values.workspace),
+    debug: values.debug,
+  })
+  console.log(`\n── outputs of ${name} ──`)
+  for (const [key, value] of Object.entries(result.outputs)) console.log(`${key}: ${value}`)
+  if (!values['no-summary'] && result.summary.trim()) console.log(`\n── job summary ──\n${result.summary.trim()}`)
+  console.log(`\n${name} ${result.exitCode === 0 ? 'succeeded' : `failed (exit ${result.exitCode})`}`)
+  return result.exitCode
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (error: unknown) => {
+    console.error(error instanceof UsageError ? error.message : error)
+    process.exitCode = 2
+  },
+)
