@@ -3,7 +3,7 @@
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  testMatch: ['<rootDir>/{packages,actions,examples,serve}/**/*.test.ts'],
+  testMatch: ['<rootDir>/{packages,actions,examples,serve,tests}/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   moduleNameMapper: {
     '^@mlops/(kit|data|cli|report)$': '<rootDir>/packages/$1/src/index.ts',

@@ -1,5 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises'
-import { join, relative, resolve } from 'node:path'
+import { isAbsolute, join, relative, resolve } from 'node:path'
 import * as core from '@actions/core'
 import { DataError, defaultSuite, describeDatasets, expandDatasetPaths, readExpectationSuite, runDataQa, type DataQaReport } from '@mlops/data'
 import { createProgress, group, run as runAction, setOutputs, writeSummary } from '@mlops/kit'
@@ -23,16 +23,26 @@ function annotate(report: DataQaReport, root: string): void {
   }
 }
 
+/**
+ * Paths relative to the working directory (the workspace, on a runner) when inside it: they open the same
+ * files and make every message and annotation read `data/train.csv:12`, not a long absolute path.
+ */
+function shortPath(file: string): string {
+  const inside = relative(process.cwd(), file)
+  return inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside : file
+}
+
 export async function main(): Promise<void> {
   const inputs = getInputs()
   const root = process.env.GITHUB_WORKSPACE ?? process.cwd()
-  const datasets = await expandDatasetPaths(inputs.datasets, root)
-  const testDatasets = inputs.testDatasets.length > 0 ? await expandDatasetPaths(inputs.testDatasets, root) : []
-  const suite = inputs.expectations ? await readExpectationSuite(inputs.expectations) : defaultSuite()
+  const datasets = (await expandDatasetPaths(inputs.datasets, root)).map(shortPath)
+  const testDatasets = inputs.testDatasets.length > 0 ? (await expandDatasetPaths(inputs.testDatasets, root)).map(shortPath) : []
+  const suite = inputs.expectations ? await readExpectationSuite(shortPath(inputs.expectations)) : defaultSuite()
   core.info(`expectations: ${inputs.expectations ? `${suite.expectations.length} from ${relative(root, inputs.expectations)}` : 'none (profile and dataset checks only)'}`)
 
   const report = await group(`Checking ${describeDatasets(datasets)}`, async () => {
-    const progress = createProgress({ label: `reading ${describeDatasets(datasets)}`, unit: 'rows' })
+    let progress: ReturnType<typeof createProgress> | undefined
+    let position = 0
     const result = await runDataQa({
       datasets,
       testDatasets,
@@ -40,9 +50,13 @@ export async function main(): Promise<void> {
       format: inputs.format,
       ...(inputs.delimiter === undefined ? {} : { delimiter: inputs.delimiter }),
       ...(inputs.labelColumn === undefined ? {} : { labelColumn: inputs.labelColumn }),
-      onProgress: ({ rows }) => progress.update(rows),
+      onProgress: ({ rows, bytesRead, totalBytes }) => {
+        progress ??= createProgress({ label: `reading ${describeDatasets(datasets)}`, unit: 'rows', total: totalBytes, totalUnit: 'bytes' })
+        position = bytesRead
+        progress.update(rows, bytesRead)
+      },
     })
-    progress.done(result.summary.rows)
+    progress?.done(result.summary.rows, position)
     return result
   })
 

@@ -54,7 +54,9 @@ async function main(argv: string[]): Promise<number> {
     debug: values.debug,
   })
   console.log(`\n── outputs of ${name} ──`)
-  for (const [key, value] of Object.entries(result.outputs)) console.log(`${key}: ${value}`)
+  const outputs = Object.entries(result.outputs)
+  if (outputs.length === 0) console.log('(none)')
+  for (const [key, value] of outputs) console.log(`${key}: ${value}`)
   if (!values['no-summary'] && result.summary.trim()) console.log(`\n── job summary ──\n${result.summary.trim()}`)
   console.log(`\n${name} ${result.exitCode === 0 ? 'succeeded' : `failed (exit ${result.exitCode})`}`)
   return result.exitCode

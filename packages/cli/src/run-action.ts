@@ -88,7 +88,9 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
         case 'warning':
         case 'notice': {
           const line = properties.line ?? properties.startLine
-          const where = properties.file ? `${properties.file}${line ? `:${line}` : ''}: ` : ''
+          const location = properties.file ? `${properties.file}${line ? `:${line}` : ''}` : ''
+          // Messages that already start with their location (file:line: ...) are not prefixed twice.
+          const where = location && !message.startsWith(location) ? `${location}: ` : ''
           annotations.push({
             level: command.command,
             message: mask(message),

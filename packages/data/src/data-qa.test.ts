@@ -58,18 +58,29 @@ describe('runDataQa', () => {
       '  - expect_column_mean_to_be_between: { column: id, min_value: 60, max_value: 70 }',
       '  - expect_column_quantile_values_to_be_between:',
       '      column: id',
-      '      quantile_ranges: { quantiles: [0.5], value_ranges: [[60, 75]] }',
+      // ids 0..49 twice, 50..149 once, plus one more 7: the exact median of the 201 values is 49.
+      '      quantile_ranges: { quantiles: [0.5], value_ranges: [[46, 52]] }',
+      '  - expect_column_quantile_values_to_be_between:',
+      '      column: id',
+      '      quantile_ranges: { quantiles: [0.5, 0.9], value_ranges: [[46, 52], [null, 100]] }',
     ].join('\n'))
     expect(check(report, 'expect_column_values_to_be_unique')).toMatchObject({ success: false, unexpectedCount: 51 })
-    // (id, group) repeats only for the extra row 7,B: ids 0..49 reappear with the other parity's group.
-    expect(check(report, 'expect_compound_columns_to_be_unique')).toMatchObject({ success: false, unexpectedCount: 1, examples: [{ line: 202 }] })
+    // Rows 150..199 repeat ids 0..49 with the same parity, so the same (id, group); the extra 7,B is a new pair
+    // (row 7 was 7,A). Row i sits on line i + 2.
+    const compound = check(report, 'expect_compound_columns_to_be_unique')
+    expect(compound).toMatchObject({ success: false, unexpectedCount: 50 })
+    expect(compound.examples![0]).toMatchObject({ line: 152, value: '0, B' })
     expect(check(report, 'expect_column_values_to_match_regex')).toMatchObject({ unexpectedCount: 1, examples: [{ line: 202, value: 'bad' }] })
     expect(check(report, 'expect_column_values_to_be_of_type')).toMatchObject({ unexpectedCount: 1 })
     const exactMean = (rows.reduce((s, _, i) => s + (i % 150), 0) + 7) / 201
     const meanCheck = check(report, 'expect_column_mean_to_be_between')
     expect(meanCheck.success).toBe(true)
     expect(Number(meanCheck.observed.replace('mean ', ''))).toBeCloseTo(exactMean, 4)
-    expect(check(report, 'expect_column_quantile_values_to_be_between').success).toBe(true)
+    expect(check(report, 'expect_column_quantile_values_to_be_between', 0).success).toBe(true)
+    // The 90th percentile is ~129, above the open-ended [null, 100] range.
+    const p90 = check(report, 'expect_column_quantile_values_to_be_between', 1)
+    expect(p90.success).toBe(false)
+    expect(p90.observed).toMatch(/q0\.9=\d+.*\(want -inf\.\.100\)/)
   })
 
   it('runs dataset checks: duplicate rows, constant columns, label balance, leakage', async () => {

@@ -19,6 +19,7 @@ export interface DataQaOptions {
   labelColumn?: string
   format?: 'auto' | TableFormat
   delimiter?: string
+  /** Rows read so far, and bytes read so far of all datasets' total size. */
   onProgress?: (progress: { file: string; rows: number; bytesRead: number; totalBytes: number }) => void
   now?: () => number
 }
@@ -90,6 +91,9 @@ export async function runDataQa(options: DataQaOptions): Promise<DataQaReport> {
   const profile = new ProfileBuilder(columns)
 
   const datasets: DatasetInfo[] = []
+  // Progress is over all files together: rows so far, and bytes so far of the total size.
+  const totalBytes = readers.reduce((sum, r) => sum + r.totalBytes, 0)
+  let bytesBefore = 0
   let rows = 0
   for (const reader of readers) {
     let fileRows = 0
@@ -98,11 +102,12 @@ export async function runDataQa(options: DataQaOptions): Promise<DataQaReport> {
       for (const evaluator of streaming) evaluator.onRecord!(record.values, record.line, reader.file)
       leakage?.addTrain(record.values)
       if (++fileRows % PROGRESS_EVERY === 0) {
-        options.onProgress?.({ file: reader.file, rows: rows + fileRows, bytesRead: reader.bytesRead(), totalBytes: reader.totalBytes })
+        options.onProgress?.({ file: reader.file, rows: rows + fileRows, bytesRead: bytesBefore + reader.bytesRead(), totalBytes })
       }
     }
     rows += fileRows
-    options.onProgress?.({ file: reader.file, rows, bytesRead: reader.totalBytes, totalBytes: reader.totalBytes })
+    bytesBefore += reader.totalBytes
+    options.onProgress?.({ file: reader.file, rows, bytesRead: bytesBefore, totalBytes })
     datasets.push({ file: reader.file, format: reader.format, rows: fileRows, bytes: reader.totalBytes })
   }
 
