@@ -2,7 +2,17 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '.tools/**', '.cache/**', 'coverage/**', 'reports/**', 'bench/.data/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '.tools/**',
+      '.cache/**',
+      'coverage/**',
+      'reports/**',
+      'bench/.data/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -12,7 +22,14 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/actions/**', '@mlops/action-*'], message: 'packages must not import actions (arrows point down)' }] },
+        {
+          patterns: [
+            {
+              group: ['**/actions/**', '@mlops/action-*'],
+              message: 'packages must not import actions (arrows point down)',
+            },
+          ],
+        },
       ],
     },
   },

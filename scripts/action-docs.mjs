@@ -6,13 +6,20 @@ import { parse } from 'yaml'
 
 const root = new URL('..', import.meta.url).pathname
 const check = process.argv.includes('--check')
-const cell = (text) => String(text ?? '').replace(/\|/g, '\\|').replace(/\n+/g, ' ').trim()
+const cell = (text) =>
+  String(text ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\n+/g, ' ')
+    .trim()
 
 export function renderTables(manifest) {
   const inputs = Object.entries(manifest.inputs ?? {}).map(
-    ([name, spec]) => `| \`${name}\` | ${spec.required ? 'yes' : 'no'} | ${spec.default === undefined ? '' : `\`${cell(spec.default)}\``} | ${cell(spec.description)} |`,
+    ([name, spec]) =>
+      `| \`${name}\` | ${spec.required ? 'yes' : 'no'} | ${spec.default === undefined ? '' : `\`${cell(spec.default)}\``} | ${cell(spec.description)} |`,
   )
-  const outputs = Object.entries(manifest.outputs ?? {}).map(([name, spec]) => `| \`${name}\` | ${cell(spec.description)} |`)
+  const outputs = Object.entries(manifest.outputs ?? {}).map(
+    ([name, spec]) => `| \`${name}\` | ${cell(spec.description)} |`,
+  )
   return [
     '### Inputs',
     '',
@@ -49,7 +56,8 @@ for (const entry of readdirSync(join(root, 'actions'), { withFileTypes: true }))
   }
   const updated = `${readme.slice(0, start)}${BEGIN}\n${renderTables(manifest)}\n${readme.slice(end)}`
   if (updated === readme) continue
-  if (check) problems.push(`actions/${entry.name}/README.md tables differ from action.yml (run \`pnpm docs\`)`)
+  if (check)
+    problems.push(`actions/${entry.name}/README.md tables differ from action.yml (run \`pnpm docs\`)`)
   else {
     writeFileSync(readmePath, updated)
     console.log(`updated actions/${entry.name}/README.md`)

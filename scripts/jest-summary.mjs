@@ -2,7 +2,12 @@
 import { readFileSync } from 'node:fs'
 
 const results = JSON.parse(readFileSync(process.argv[2], 'utf8'))
-const { numPassedTests: passed, numFailedTests: failed, numPendingTests: skipped, numTotalTests: total } = results
+const {
+  numPassedTests: passed,
+  numFailedTests: failed,
+  numPendingTests: skipped,
+  numTotalTests: total,
+} = results
 const brokenSuites = results.numRuntimeErrorTestSuites ?? 0
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`)
 if (total === 0) {

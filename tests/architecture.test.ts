@@ -10,14 +10,18 @@ const root = resolve(import.meta.dirname, '..')
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name)
-    if (entry.isDirectory()) return entry.name === 'node_modules' || entry.name === 'dist' ? [] : sourceFiles(path)
+    if (entry.isDirectory())
+      return entry.name === 'node_modules' || entry.name === 'dist' ? [] : sourceFiles(path)
     return /\.(ts|mts|js|mjs)$/.test(entry.name) ? [path] : []
   })
 }
 
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8')
-  const specifiers = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/g), ...text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)]
+  const specifiers = [
+    ...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/g),
+    ...text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g),
+  ]
   return specifiers.map((m) => m[1]!)
 }
 
@@ -33,14 +37,17 @@ describe('import direction', () => {
     expect(offenders).toEqual([])
   })
 
-  it.each(packages.filter((p) => p !== 'kit' && p !== 'cli'))('packages/%s does not import @actions/*', (name) => {
-    const offenders = sourceFiles(join(root, 'packages', name, 'src')).flatMap((file) =>
-      importsOf(file)
-        .filter((s) => s.startsWith('@actions/'))
-        .map((s) => `${relative(root, file)} -> ${s}`),
-    )
-    expect(offenders).toEqual([])
-  })
+  it.each(packages.filter((p) => p !== 'kit' && p !== 'cli'))(
+    'packages/%s does not import @actions/*',
+    (name) => {
+      const offenders = sourceFiles(join(root, 'packages', name, 'src')).flatMap((file) =>
+        importsOf(file)
+          .filter((s) => s.startsWith('@actions/'))
+          .map((s) => `${relative(root, file)} -> ${s}`),
+      )
+      expect(offenders).toEqual([])
+    },
+  )
 
   it('finds imports at all (the scan itself works)', () => {
     const kitImports = sourceFiles(join(root, 'packages/kit/src')).flatMap(importsOf)

@@ -9,13 +9,21 @@ import { COLUMNS, readmissionCsvLines } from './readmission.js'
 const sha256 = (file: string): Promise<string> =>
   new Promise((done, fail) => {
     const hash = createHash('sha256')
-    createReadStream(file).on('data', (chunk) => hash.update(chunk)).on('end', () => done(hash.digest('hex'))).on('error', fail)
+    createReadStream(file)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('end', () => done(hash.digest('hex')))
+      .on('error', fail)
   })
 
 describe('the readmission example', () => {
   it('is reproduced byte for byte: a fresh generation matches the committed SHA256SUMS', async () => {
     const sums = await readFile(resolve(import.meta.dirname, '../readmission/SHA256SUMS'), 'utf8')
-    const expected = new Map(sums.trim().split('\n').map((line) => [line.split(/\s+/)[1]!, line.split(/\s+/)[0]!]))
+    const expected = new Map(
+      sums
+        .trim()
+        .split('\n')
+        .map((line) => [line.split(/\s+/)[1]!, line.split(/\s+/)[0]!]),
+    )
     const dir = await mkdtemp(join(tmpdir(), 'examples-'))
     try {
       const files = await generateExamples(dir)
@@ -42,7 +50,9 @@ describe('the readmission example', () => {
       const subset = rows.filter(pred)
       return subset.filter((r) => r[r.length - 1] === '1').length / subset.length
     }
-    expect(rateWhere((r) => Number(r[inpatient]) >= 2)).toBeGreaterThan(rateWhere((r) => Number(r[inpatient]) === 0) * 1.5)
+    expect(rateWhere((r) => Number(r[inpatient]) >= 2)).toBeGreaterThan(
+      rateWhere((r) => Number(r[inpatient]) === 0) * 1.5,
+    )
   })
 
   it('shifts the drifted batch in the documented columns only', () => {

@@ -37,12 +37,14 @@ async function main(): Promise<void> {
   })
   if (values.rows !== undefined || values.out !== undefined) {
     const rows = Number(values.rows)
-    if (!values.out || !Number.isInteger(rows) || rows < 0) throw new Error('usage: generate.ts --rows N --out FILE [--seed S] [--drift]')
+    if (!values.out || !Number.isInteger(rows) || rows < 0)
+      throw new Error('usage: generate.ts --rows N --out FILE [--seed S] [--drift]')
     await writeReadmissionCsv(resolve(values.out), { rows, seed: Number(values.seed), drift: values.drift })
     console.log(`wrote ${rows.toLocaleString('en-US')} rows to ${values.out}`)
     return
   }
-  for (const path of await generateExamples(values.dir ? resolve(values.dir) : EXAMPLE_DIR)) console.log(`wrote ${path}`)
+  for (const path of await generateExamples(values.dir ? resolve(values.dir) : EXAMPLE_DIR))
+    console.log(`wrote ${path}`)
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

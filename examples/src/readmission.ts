@@ -18,15 +18,40 @@ export interface ReadmissionOptions {
 }
 
 export const NUMERIC_COLUMNS = [
-  'age', 'bmi', 'systolic_bp', 'diastolic_bp', 'heart_rate', 'glucose', 'hba1c', 'creatinine',
-  'cholesterol', 'hemoglobin', 'wbc_count', 'sodium', 'potassium', 'length_of_stay', 'num_lab_procedures',
-  'num_procedures', 'num_medications', 'num_outpatient_visits', 'num_emergency_visits',
-  'num_inpatient_visits', 'num_diagnoses',
+  'age',
+  'bmi',
+  'systolic_bp',
+  'diastolic_bp',
+  'heart_rate',
+  'glucose',
+  'hba1c',
+  'creatinine',
+  'cholesterol',
+  'hemoglobin',
+  'wbc_count',
+  'sodium',
+  'potassium',
+  'length_of_stay',
+  'num_lab_procedures',
+  'num_procedures',
+  'num_medications',
+  'num_outpatient_visits',
+  'num_emergency_visits',
+  'num_inpatient_visits',
+  'num_diagnoses',
 ] as const
 
 export const CATEGORICAL_COLUMNS = [
-  'gender', 'race', 'admission_type', 'discharge_disposition', 'admission_source', 'primary_diagnosis',
-  'insulin', 'diabetes_med', 'a1c_result', 'payer_code',
+  'gender',
+  'race',
+  'admission_type',
+  'discharge_disposition',
+  'admission_source',
+  'primary_diagnosis',
+  'insulin',
+  'diabetes_med',
+  'a1c_result',
+  'payer_code',
 ] as const
 
 export const TARGET_COLUMN = 'readmitted_30d'
@@ -60,14 +85,30 @@ function patientRow(random: Random, id: number, drift: boolean): string[] {
   const diagnoses = Math.round(clamp(random.normal(7.4, 1.9), 1, 16))
 
   const gender = random.pick(['Female', 'Male', 'Unknown'], [53, 46.9, 0.1])
-  const race = random.pick(['Caucasian', 'AfricanAmerican', 'Hispanic', 'Asian', 'Other'], [74, 19, 2.1, 0.7, 4.2])
+  const race = random.pick(
+    ['Caucasian', 'AfricanAmerican', 'Hispanic', 'Asian', 'Other'],
+    [74, 19, 2.1, 0.7, 4.2],
+  )
   const admissionType = drift
     ? random.pick(['Emergency', 'Urgent', 'Elective', 'Trauma'], [38, 17, 42, 3])
     : random.pick(['Emergency', 'Urgent', 'Elective', 'Trauma'], [53, 18, 26, 3])
-  const discharge = random.pick(['Home', 'HomeHealth', 'SkilledNursing', 'Rehab', 'Other'], [59, 13, 14, 6, 8])
+  const discharge = random.pick(
+    ['Home', 'HomeHealth', 'SkilledNursing', 'Rehab', 'Other'],
+    [59, 13, 14, 6, 8],
+  )
   const source = random.pick(['EmergencyRoom', 'Referral', 'Transfer', 'Other'], [56, 30, 9, 5])
   const diagnosis = random.pick(
-    ['Circulatory', 'Respiratory', 'Digestive', 'Diabetes', 'Injury', 'Musculoskeletal', 'Genitourinary', 'Neoplasms', 'Other'],
+    [
+      'Circulatory',
+      'Respiratory',
+      'Digestive',
+      'Diabetes',
+      'Injury',
+      'Musculoskeletal',
+      'Genitourinary',
+      'Neoplasms',
+      'Other',
+    ],
     [30, 14, 9, 8, 7, 5, 5, 4, 18],
   )
   const insulin = diabetic ? random.pick(['No', 'Steady', 'Up', 'Down'], [30, 42, 14, 14]) : 'No'
@@ -87,7 +128,7 @@ function patientRow(random: Random, id: number, drift: boolean): string[] {
     0.03 * (diagnoses - 7) +
     (discharge === 'SkilledNursing' ? 0.45 : 0) +
     (insulin === 'Up' || insulin === 'Down' ? 0.25 : 0) +
-    0.04 * (medications - 16) / 4
+    (0.04 * (medications - 16)) / 4
   const readmitted = random.bernoulli(1 / (1 + Math.exp(-logit)))
 
   // Nulls the way real extracts have them: measured sometimes, or left blank by the registering clerk.
@@ -131,7 +172,8 @@ function patientRow(random: Random, id: number, drift: boolean): string[] {
 
 /** Yields CSV lines (header first, each ending in \n). Categorical values never need quoting. */
 export function* readmissionCsvLines(options: ReadmissionOptions): Generator<string> {
-  if (!Number.isInteger(options.rows) || options.rows < 0) throw new Error(`rows must be a whole number >= 0, got ${options.rows}`)
+  if (!Number.isInteger(options.rows) || options.rows < 0)
+    throw new Error(`rows must be a whole number >= 0, got ${options.rows}`)
   const random = createRandom(options.seed)
   yield COLUMNS.join(',') + '\n'
   for (let i = 0; i < options.rows; i++) {

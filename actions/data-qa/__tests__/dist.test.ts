@@ -26,7 +26,10 @@ afterAll(async () => {
 })
 
 const header = 'id,age,gender,readmitted'
-const goodRows = Array.from({ length: 40 }, (_, i) => `${i + 1},${20 + i},${i % 2 ? 'F' : 'M'},${i % 3 === 0 ? 1 : 0}`)
+const goodRows = Array.from(
+  { length: 40 },
+  (_, i) => `${i + 1},${20 + i},${i % 2 ? 'F' : 'M'},${i % 3 === 0 ? 1 : 0}`,
+)
 const expectations = [
   'expectations:',
   '  - expect_column_values_to_be_unique: { column: id }',
@@ -35,7 +38,11 @@ const expectations = [
   '',
 ].join('\n')
 
-async function scenario(name: string, files: Record<string, string>, inputs: Record<string, string>): Promise<ActionRun & { log: string }> {
+async function scenario(
+  name: string,
+  files: Record<string, string>,
+  inputs: Record<string, string>,
+): Promise<ActionRun & { log: string }> {
   const dir = join(workspace, name)
   await mkdir(dir, { recursive: true })
   for (const [file, text] of Object.entries(files)) await writeFile(join(dir, file), text)
@@ -73,7 +80,12 @@ describe('data-qa from its committed dist', () => {
     expect(run.outputs).toMatchObject({ status: 'fail', failed: '2' })
     expect(run.annotations).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ level: 'error', file: 'exp.yml', line: 3, message: expect.stringContaining('2 of 42 values unexpected') }),
+        expect.objectContaining({
+          level: 'error',
+          file: 'exp.yml',
+          line: 3,
+          message: expect.stringContaining('2 of 42 values unexpected'),
+        }),
         expect.objectContaining({ level: 'error', file: 'exp.yml', line: 4 }),
       ]),
     )
@@ -84,26 +96,38 @@ describe('data-qa from its committed dist', () => {
   it('turns warnings into a failure only with fail-on: warning', async () => {
     const files = {
       'data.csv': [header, ...goodRows, '41,140,M,0'].join('\n') + '\n',
-      'exp.yml': 'expectations:\n  - expect_column_values_to_be_between: { column: age, max_value: 100, severity: warning }\n',
+      'exp.yml':
+        'expectations:\n  - expect_column_values_to_be_between: { column: age, max_value: 100, severity: warning }\n',
     }
     const lenient = await scenario('warn-error', files, { dataset: 'data.csv', expectations: 'exp.yml' })
     expect(lenient.exitCode).toBe(0)
     expect(lenient.outputs).toMatchObject({ status: 'warn', warned: '1' })
     expect(lenient.annotations).toEqual([expect.objectContaining({ level: 'warning', line: 2 })])
-    const strict = await scenario('warn-warning', files, { dataset: 'data.csv', expectations: 'exp.yml', 'fail-on': 'warning' })
+    const strict = await scenario('warn-warning', files, {
+      dataset: 'data.csv',
+      expectations: 'exp.yml',
+      'fail-on': 'warning',
+    })
     expect(strict.exitCode).toBe(1)
   })
 
   it('finds rows of the test split that leak from the training data', async () => {
     const run = await scenario(
       'leak',
-      { 'train.csv': [header, ...goodRows].join('\n') + '\n', 'test.csv': [header, '99,30,F,0', goodRows[4]!].join('\n') + '\n' },
+      {
+        'train.csv': [header, ...goodRows].join('\n') + '\n',
+        'test.csv': [header, '99,30,F,0', goodRows[4]!].join('\n') + '\n',
+      },
       { dataset: 'train.csv', 'test-dataset': 'test.csv', 'label-column': 'readmitted' },
     )
     expect(run.exitCode).toBe(1)
     const report = JSON.parse(await readFile(run.outputs.report!, 'utf8'))
     const leakage = report.checks.find((c: { check: string }) => c.check === 'leakage')
-    expect(leakage).toMatchObject({ success: false, unexpectedCount: 1, examples: [expect.objectContaining({ line: 3 })] })
+    expect(leakage).toMatchObject({
+      success: false,
+      unexpectedCount: 1,
+      examples: [expect.objectContaining({ line: 3 })],
+    })
   })
 })
 
@@ -124,19 +148,30 @@ describe('data-qa bad input: a clear error naming the place, no stack trace', ()
   })
 
   it('an unparseable CSV line, by line number', async () => {
-    const run = await scenario('bad-csv', { 'data.csv': `${header}\n1,20,F,0\n2,21,"F,0\n` }, { dataset: 'data.csv' })
+    const run = await scenario(
+      'bad-csv',
+      { 'data.csv': `${header}\n1,20,F,0\n2,21,"F,0\n` },
+      { dataset: 'data.csv' },
+    )
     expectCleanFailure(run, /data\.csv.*line 3|data\.csv:3/)
   })
 
   it('a record with the wrong number of fields', async () => {
-    const run = await scenario('short-row', { 'data.csv': `${header}\n1,20,F,0\n2,21\n` }, { dataset: 'data.csv' })
+    const run = await scenario(
+      'short-row',
+      { 'data.csv': `${header}\n1,20,F,0\n2,21\n` },
+      { dataset: 'data.csv' },
+    )
     expectCleanFailure(run, /data\.csv:3.*expected 4 fields, found 2/)
   })
 
   it('an unknown expectation, at its line in the expectations file', async () => {
     const run = await scenario(
       'unknown-exp',
-      { 'data.csv': `${header}\n1,20,F,0\n`, 'exp.yml': 'expectations:\n  - expect_column_values_to_be_postive: { column: age }\n' },
+      {
+        'data.csv': `${header}\n1,20,F,0\n`,
+        'exp.yml': 'expectations:\n  - expect_column_values_to_be_postive: { column: age }\n',
+      },
       { dataset: 'data.csv', expectations: 'exp.yml' },
     )
     const error = expectCleanFailure(run, /unknown expectation 'expect_column_values_to_be_postive'/)
@@ -146,7 +181,10 @@ describe('data-qa bad input: a clear error naming the place, no stack trace', ()
   it('malformed expectations YAML, at its line', async () => {
     const run = await scenario(
       'bad-yaml',
-      { 'data.csv': `${header}\n1,20,F,0\n`, 'exp.yml': 'expectations:\n  - expect_column_to_exist: { column: age\n  - x: 1\n' },
+      {
+        'data.csv': `${header}\n1,20,F,0\n`,
+        'exp.yml': 'expectations:\n  - expect_column_to_exist: { column: age\n  - x: 1\n',
+      },
       { dataset: 'data.csv', expectations: 'exp.yml' },
     )
     const error = expectCleanFailure(run, /invalid YAML/)
@@ -156,7 +194,10 @@ describe('data-qa bad input: a clear error naming the place, no stack trace', ()
   it('a column named in an expectation that the data does not have', async () => {
     const run = await scenario(
       'no-column',
-      { 'data.csv': `${header}\n1,20,F,0\n`, 'exp.yml': 'expectations:\n  - expect_column_values_to_not_be_null: { column: agee }\n' },
+      {
+        'data.csv': `${header}\n1,20,F,0\n`,
+        'exp.yml': 'expectations:\n  - expect_column_values_to_not_be_null: { column: agee }\n',
+      },
       { dataset: 'data.csv', expectations: 'exp.yml' },
     )
     const error = expectCleanFailure(run, /column 'agee'.*does not have \(did you mean 'age'\?\)/)
@@ -164,7 +205,11 @@ describe('data-qa bad input: a clear error naming the place, no stack trace', ()
   })
 
   it('an invalid input value names the input', async () => {
-    const run = await scenario('bad-input', { 'data.csv': `${header}\n1,20,F,0\n` }, { dataset: 'data.csv', 'fail-on': 'sometimes' })
+    const run = await scenario(
+      'bad-input',
+      { 'data.csv': `${header}\n1,20,F,0\n` },
+      { dataset: 'data.csv', 'fail-on': 'sometimes' },
+    )
     expectCleanFailure(run, /fail-on/)
   })
 })

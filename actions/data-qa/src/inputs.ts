@@ -20,7 +20,14 @@ export interface Inputs {
   annotations: boolean
 }
 
-const DELIMITER_NAMES: Record<string, string> = { auto: 'auto', '\\t': '\t', tab: '\t', comma: ',', semicolon: ';', pipe: '|' }
+const DELIMITER_NAMES: Record<string, string> = {
+  auto: 'auto',
+  '\\t': '\t',
+  tab: '\t',
+  comma: ',',
+  semicolon: ';',
+  pipe: '|',
+}
 
 /** Every input is read and checked here, before any data is touched, so a typo fails in the first second. */
 export function getInputs(): Inputs {
@@ -28,7 +35,9 @@ export function getInputs(): Inputs {
   const rawDelimiter = getOptionalInput('delimiter') ?? 'auto'
   const delimiter = DELIMITER_NAMES[rawDelimiter.toLowerCase()] ?? rawDelimiter
   if (delimiter.length !== 1 && delimiter !== 'auto') {
-    throw new ConfigurationError(`Input 'delimiter' must be one character, 'auto' or '\\t', got '${rawDelimiter}'`)
+    throw new ConfigurationError(
+      `Input 'delimiter' must be one character, 'auto' or '\\t', got '${rawDelimiter}'`,
+    )
   }
   return {
     datasets: getListInput('dataset'),

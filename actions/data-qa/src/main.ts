@@ -1,7 +1,15 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { isAbsolute, join, relative, resolve } from 'node:path'
 import * as core from '@actions/core'
-import { DataError, defaultSuite, describeDatasets, expandDatasetPaths, readExpectationSuite, runDataQa, type DataQaReport } from '@mlops/data'
+import {
+  DataError,
+  defaultSuite,
+  describeDatasets,
+  expandDatasetPaths,
+  readExpectationSuite,
+  runDataQa,
+  type DataQaReport,
+} from '@mlops/data'
 import { createProgress, group, run as runAction, setOutputs, writeSummary } from '@mlops/kit'
 import { getInputs } from './inputs.js'
 import { renderHtml } from './render-html.js'
@@ -36,9 +44,14 @@ export async function main(): Promise<void> {
   const inputs = getInputs()
   const root = process.env.GITHUB_WORKSPACE ?? process.cwd()
   const datasets = (await expandDatasetPaths(inputs.datasets, root)).map(shortPath)
-  const testDatasets = inputs.testDatasets.length > 0 ? (await expandDatasetPaths(inputs.testDatasets, root)).map(shortPath) : []
-  const suite = inputs.expectations ? await readExpectationSuite(shortPath(inputs.expectations)) : defaultSuite()
-  core.info(`expectations: ${inputs.expectations ? `${suite.expectations.length} from ${relative(root, inputs.expectations)}` : 'none (profile and dataset checks only)'}`)
+  const testDatasets =
+    inputs.testDatasets.length > 0 ? (await expandDatasetPaths(inputs.testDatasets, root)).map(shortPath) : []
+  const suite = inputs.expectations
+    ? await readExpectationSuite(shortPath(inputs.expectations))
+    : defaultSuite()
+  core.info(
+    `expectations: ${inputs.expectations ? `${suite.expectations.length} from ${relative(root, inputs.expectations)}` : 'none (profile and dataset checks only)'}`,
+  )
 
   const report = await group(`Checking ${describeDatasets(datasets)}`, async () => {
     let progress: ReturnType<typeof createProgress> | undefined
@@ -51,7 +64,12 @@ export async function main(): Promise<void> {
       ...(inputs.delimiter === undefined ? {} : { delimiter: inputs.delimiter }),
       ...(inputs.labelColumn === undefined ? {} : { labelColumn: inputs.labelColumn }),
       onProgress: ({ rows, bytesRead, totalBytes }) => {
-        progress ??= createProgress({ label: `reading ${describeDatasets(datasets)}`, unit: 'rows', total: totalBytes, totalUnit: 'bytes' })
+        progress ??= createProgress({
+          label: `reading ${describeDatasets(datasets)}`,
+          unit: 'rows',
+          total: totalBytes,
+          totalUnit: 'bytes',
+        })
         position = bytesRead
         progress.update(rows, bytesRead)
       },
@@ -63,7 +81,11 @@ export async function main(): Promise<void> {
   const reportDir = resolve(root, inputs.reportDir)
   await mkdir(reportDir, { recursive: true })
   const markdown = renderMarkdown(report, root)
-  const paths = { json: join(reportDir, 'report.json'), markdown: join(reportDir, 'report.md'), html: join(reportDir, 'report.html') }
+  const paths = {
+    json: join(reportDir, 'report.json'),
+    markdown: join(reportDir, 'report.md'),
+    html: join(reportDir, 'report.html'),
+  }
   await writeFile(paths.json, JSON.stringify(report, null, 2) + '\n')
   await writeFile(paths.markdown, markdown)
   await writeFile(paths.html, renderHtml(report, root))
@@ -80,11 +102,15 @@ export async function main(): Promise<void> {
     report: paths.json,
     'html-report': paths.html,
   })
-  core.info(`data-qa ${report.status}: ${summary.passed} passed, ${summary.failed} failed, ${summary.warned} warnings; report in ${relative(root, reportDir) || '.'}`)
+  core.info(
+    `data-qa ${report.status}: ${summary.passed} passed, ${summary.failed} failed, ${summary.warned} warnings; report in ${relative(root, reportDir) || '.'}`,
+  )
   const failing = report.status === 'fail' || (inputs.failOn === 'warning' && report.status === 'warn')
   if (failing) {
     const count = inputs.failOn === 'warning' ? summary.failed + summary.warned : summary.failed
-    core.setFailed(`data-qa found ${count} failed check${count === 1 ? '' : 's'} (fail-on: ${inputs.failOn}); see the annotations and ${relative(root, paths.html)}`)
+    core.setFailed(
+      `data-qa found ${count} failed check${count === 1 ? '' : 's'} (fail-on: ${inputs.failOn}); see the annotations and ${relative(root, paths.html)}`,
+    )
   }
 }
 

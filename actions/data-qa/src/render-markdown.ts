@@ -11,7 +11,9 @@ export const checkIcon = (check: CheckResult): string =>
 export function formatNumber(x: number | undefined): string {
   if (x === undefined || Number.isNaN(x)) return ''
   if (Number.isInteger(x)) return x.toLocaleString('en-US')
-  return Math.abs(x) >= 1000 ? x.toLocaleString('en-US', { maximumFractionDigits: 1 }) : Number(x.toPrecision(4)).toString()
+  return Math.abs(x) >= 1000
+    ? x.toLocaleString('en-US', { maximumFractionDigits: 1 })
+    : Number(x.toPrecision(4)).toString()
 }
 
 /** Failures first, then warnings, then passes: the reader looks at the top of the table. */
@@ -41,11 +43,26 @@ export function profileRows(columns: readonly ColumnProfile[]): string[][] {
     formatNumber(c.numeric?.mean),
     formatNumber(c.numeric?.quantiles.p50),
     formatNumber(c.numeric?.max),
-    c.numeric ? '' : c.top.slice(0, 3).map((t) => `${t.value} (${formatNumber(t.count)})`).join(', '),
+    c.numeric
+      ? ''
+      : c.top
+          .slice(0, 3)
+          .map((t) => `${t.value} (${formatNumber(t.count)})`)
+          .join(', '),
   ])
 }
 
-export const PROFILE_HEADERS = ['column', 'type', 'nulls', 'distinct', 'min', 'mean', 'median', 'max', 'top values']
+export const PROFILE_HEADERS = [
+  'column',
+  'type',
+  'nulls',
+  'distinct',
+  'min',
+  'mean',
+  'median',
+  'max',
+  'top values',
+]
 
 export function renderMarkdown(report: DataQaReport, root: string): string {
   const { summary } = report
@@ -69,8 +86,22 @@ export function renderMarkdown(report: DataQaReport, root: string): string {
   ]
   const withNulls = report.profile.columns.filter((c) => c.nulls > 0)
   if (withNulls.length > 0) {
-    lines.push('', mermaidBarChart('Null rate by column (%)', withNulls.map((c) => c.name), withNulls.map((c) => c.nullRate * 100), '% null'))
+    lines.push(
+      '',
+      mermaidBarChart(
+        'Null rate by column (%)',
+        withNulls.map((c) => c.name),
+        withNulls.map((c) => c.nullRate * 100),
+        '% null',
+      ),
+    )
   }
-  lines.push('', details(`Profile of ${report.profile.columns.length} columns`, markdownTable(PROFILE_HEADERS, profileRows(report.profile.columns))))
+  lines.push(
+    '',
+    details(
+      `Profile of ${report.profile.columns.length} columns`,
+      markdownTable(PROFILE_HEADERS, profileRows(report.profile.columns)),
+    ),
+  )
   return lines.join('\n') + '\n'
 }

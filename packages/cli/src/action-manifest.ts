@@ -25,17 +25,28 @@ export function parseActionManifest(text: string, file: string): ActionManifest 
   if (!doc || typeof runs?.main !== 'string' || typeof runs.using !== 'string') {
     throw new Error(`${file}: not a JavaScript action (runs.using and runs.main are required)`)
   }
-  const inputs = Object.entries((doc.inputs ?? {}) as Record<string, Record<string, unknown>>).map(([name, spec]) => ({
-    name,
-    required: spec?.required === true,
-    default: spec?.default === undefined ? undefined : String(spec.default),
-    description: String(spec?.description ?? ''),
-  }))
-  const outputs = Object.entries((doc.outputs ?? {}) as Record<string, Record<string, unknown>>).map(([name, spec]) => ({
-    name,
-    description: String(spec?.description ?? ''),
-  }))
-  return { name: String(doc.name ?? ''), description: String(doc.description ?? ''), inputs, outputs, main: runs.main, using: runs.using }
+  const inputs = Object.entries((doc.inputs ?? {}) as Record<string, Record<string, unknown>>).map(
+    ([name, spec]) => ({
+      name,
+      required: spec?.required === true,
+      default: spec?.default === undefined ? undefined : String(spec.default),
+      description: String(spec?.description ?? ''),
+    }),
+  )
+  const outputs = Object.entries((doc.outputs ?? {}) as Record<string, Record<string, unknown>>).map(
+    ([name, spec]) => ({
+      name,
+      description: String(spec?.description ?? ''),
+    }),
+  )
+  return {
+    name: String(doc.name ?? ''),
+    description: String(doc.description ?? ''),
+    inputs,
+    outputs,
+    main: runs.main,
+    using: runs.using,
+  }
 }
 
 export async function readActionManifest(actionDir: string): Promise<ActionManifest> {

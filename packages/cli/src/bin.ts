@@ -19,7 +19,10 @@ const actionsDir = join(repoRoot, 'actions')
 
 async function listActions(): Promise<string[]> {
   const entries = await readdir(actionsDir, { withFileTypes: true })
-  return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort()
+  return entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort()
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -45,7 +48,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command !== 'run' || !name) throw new UsageError(USAGE)
   const actions = await listActions()
-  if (!actions.includes(name)) throw new UsageError(`no action '${name}'${didYouMean(name, actions)}; actions: ${actions.join(', ')}`)
+  if (!actions.includes(name))
+    throw new UsageError(`no action '${name}'${didYouMean(name, actions)}; actions: ${actions.join(', ')}`)
 
   const result = await runAction({
     actionDir: join(actionsDir, name),
@@ -57,7 +61,8 @@ async function main(argv: string[]): Promise<number> {
   const outputs = Object.entries(result.outputs)
   if (outputs.length === 0) console.log('(none)')
   for (const [key, value] of outputs) console.log(`${key}: ${value}`)
-  if (!values['no-summary'] && result.summary.trim()) console.log(`\n── job summary ──\n${result.summary.trim()}`)
+  if (!values['no-summary'] && result.summary.trim())
+    console.log(`\n── job summary ──\n${result.summary.trim()}`)
   console.log(`\n${name} ${result.exitCode === 0 ? 'succeeded' : `failed (exit ${result.exitCode})`}`)
   return result.exitCode
 }

@@ -9,7 +9,11 @@ export class UsageError extends Error {}
  * Builds the INPUT_* environment as the runner would: given values, then action.yml defaults. Unknown inputs
  * are an error here (the runner only warns) because on a laptop a typo should not silently drop a value.
  */
-export function inputEnvironment(declared: readonly ActionInput[], given: Record<string, string>, action: string): Record<string, string> {
+export function inputEnvironment(
+  declared: readonly ActionInput[],
+  given: Record<string, string>,
+  action: string,
+): Record<string, string> {
   const env: Record<string, string> = {}
   const names = declared.map((i) => i.name)
   for (const name of Object.keys(given)) {

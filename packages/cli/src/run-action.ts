@@ -39,16 +39,27 @@ export interface RunActionOptions {
 export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   const write = options.write ?? ((line: string) => process.stdout.write(line + '\n'))
   const manifest = await readActionManifest(options.actionDir)
-  if (!/^node\d+$/.test(manifest.using)) throw new UsageError(`${options.actionDir}: runs.using is ${manifest.using}, not a node runtime`)
+  if (!/^node\d+$/.test(manifest.using))
+    throw new UsageError(`${options.actionDir}: runs.using is ${manifest.using}, not a node runtime`)
   const entry = resolve(options.actionDir, manifest.main)
   await stat(entry).catch(() => {
     throw new UsageError(`${entry} is missing: build the action first (pnpm bundle)`)
   })
-  const missing = manifest.inputs.filter((i) => i.required && i.default === undefined && options.inputs[i.name] === undefined)
-  if (missing.length > 0) throw new UsageError(`missing required input${missing.length > 1 ? 's' : ''}: ${missing.map((i) => i.name).join(', ')}`)
+  const missing = manifest.inputs.filter(
+    (i) => i.required && i.default === undefined && options.inputs[i.name] === undefined,
+  )
+  if (missing.length > 0)
+    throw new UsageError(
+      `missing required input${missing.length > 1 ? 's' : ''}: ${missing.map((i) => i.name).join(', ')}`,
+    )
 
   const temp = await mkdtemp(join(tmpdir(), 'mlops-run-'))
-  const files = { output: join(temp, 'output'), summary: join(temp, 'summary.md'), env: join(temp, 'env'), path: join(temp, 'path') }
+  const files = {
+    output: join(temp, 'output'),
+    summary: join(temp, 'summary.md'),
+    env: join(temp, 'env'),
+    path: join(temp, 'path'),
+  }
   await Promise.all(Object.values(files).map((f) => writeFile(f, '')))
   const env: Record<string, string | undefined> = {
     ...process.env,
@@ -65,7 +76,11 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     RUNNER_DEBUG: options.debug ? '1' : undefined,
   }
   try {
-    const child = spawn(process.execPath, [entry], { cwd: options.workspace, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [entry], {
+      cwd: options.workspace,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     const masks: string[] = []
     const mask = (text: string): string => masks.reduce((t, secret) => t.split(secret).join('***'), text)
     const annotations: Annotation[] = []

@@ -29,12 +29,17 @@ describe('inputs', () => {
   it('mangles names like the runner and fills action.yml defaults', () => {
     expect(inputEnvName('fail-on')).toBe('INPUT_FAIL-ON')
     expect(inputEnvName('my input')).toBe('INPUT_MY_INPUT')
-    expect(inputEnvironment(declared, { dataset: 'a.csv' }, 'data-qa')).toEqual({ INPUT_DATASET: 'a.csv', 'INPUT_FAIL-ON': 'error' })
+    expect(inputEnvironment(declared, { dataset: 'a.csv' }, 'data-qa')).toEqual({
+      INPUT_DATASET: 'a.csv',
+      'INPUT_FAIL-ON': 'error',
+    })
   })
 
   it('rejects an input the action does not declare, listing the real ones', () => {
     expect(() => inputEnvironment(declared, { datset: 'a.csv' }, 'data-qa')).toThrow(UsageError)
-    expect(() => inputEnvironment(declared, { datset: 'a.csv' }, 'data-qa')).toThrow("data-qa has no input 'datset'; its inputs are: dataset, fail-on, my input")
+    expect(() => inputEnvironment(declared, { datset: 'a.csv' }, 'data-qa')).toThrow(
+      "data-qa has no input 'datset'; its inputs are: dataset, fail-on, my input",
+    )
   })
 
   it('splits name=value pairs on the first =', () => {

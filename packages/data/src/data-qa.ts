@@ -1,6 +1,11 @@
 import { basename } from 'node:path'
 import { didYouMean } from './closest-match.js'
-import { constantColumnsCheck, duplicateRowsCheck, labelBalanceCheck, leakageCheck } from './dataset-checks.js'
+import {
+  constantColumnsCheck,
+  duplicateRowsCheck,
+  labelBalanceCheck,
+  leakageCheck,
+} from './dataset-checks.js'
 import { DataError } from './errors.js'
 import { createEvaluator, type CheckResult, type Evaluator } from './expectations/evaluate.js'
 import { checkSuiteColumns, type ExpectationSuite } from './expectations/suite.js'
@@ -59,10 +64,16 @@ async function openAll(files: string[], options: DataQaOptions): Promise<TableRe
     if (first && reader.columns.join('\u0000') !== first.columns.join('\u0000')) {
       const missing = first.columns.filter((c) => !reader.columns.includes(c))
       const extra = reader.columns.filter((c) => !first.columns.includes(c))
-      const detail = [missing.length ? `missing ${missing.join(', ')}` : '', extra.length ? `extra ${extra.join(', ')}` : '']
+      const detail = [
+        missing.length ? `missing ${missing.join(', ')}` : '',
+        extra.length ? `extra ${extra.join(', ')}` : '',
+      ]
         .filter(Boolean)
         .join('; ')
-      throw new DataError(`${file} has different columns from ${first.file}: ${detail || 'same columns in another order'}`, { file, line: 1 })
+      throw new DataError(
+        `${file} has different columns from ${first.file}: ${detail || 'same columns in another order'}`,
+        { file, line: 1 },
+      )
     }
     readers.push(reader)
   }
@@ -80,14 +91,21 @@ export async function runDataQa(options: DataQaOptions): Promise<DataQaReport> {
   const label = options.labelColumn
   const labelIndex = label === undefined ? -1 : columns.indexOf(label)
   if (label !== undefined && labelIndex < 0) {
-    throw new DataError(`label column '${label}' is not in ${readers[0]!.file}${didYouMean(label, columns)}`, { column: label })
+    throw new DataError(
+      `label column '${label}' is not in ${readers[0]!.file}${didYouMean(label, columns)}`,
+      { column: label },
+    )
   }
 
   const evaluators: Evaluator[] = suite.expectations.map((spec) => createEvaluator(spec, columns))
-  if (suite.checks.duplicateRows.level !== 'off') evaluators.push(duplicateRowsCheck(suite.checks.duplicateRows))
+  if (suite.checks.duplicateRows.level !== 'off')
+    evaluators.push(duplicateRowsCheck(suite.checks.duplicateRows))
   const streaming = evaluators.filter((e) => e.onRecord)
   const testFiles = options.testDatasets ?? []
-  const leakage = testFiles.length > 0 && suite.checks.leakage.level !== 'off' ? leakageCheck(suite.checks.leakage, labelIndex) : undefined
+  const leakage =
+    testFiles.length > 0 && suite.checks.leakage.level !== 'off'
+      ? leakageCheck(suite.checks.leakage, labelIndex)
+      : undefined
   const profile = new ProfileBuilder(columns)
 
   const datasets: DatasetInfo[] = []
@@ -102,7 +120,12 @@ export async function runDataQa(options: DataQaOptions): Promise<DataQaReport> {
       for (const evaluator of streaming) evaluator.onRecord!(record.values, record.line, reader.file)
       leakage?.addTrain(record.values)
       if (++fileRows % PROGRESS_EVERY === 0) {
-        options.onProgress?.({ file: reader.file, rows: rows + fileRows, bytesRead: bytesBefore + reader.bytesRead(), totalBytes })
+        options.onProgress?.({
+          file: reader.file,
+          rows: rows + fileRows,
+          bytesRead: bytesBefore + reader.bytesRead(),
+          totalBytes,
+        })
       }
     }
     rows += fileRows
@@ -116,10 +139,13 @@ export async function runDataQa(options: DataQaOptions): Promise<DataQaReport> {
     const testReaders = await openAll(testFiles, options)
     const testColumns = testReaders[0]!.columns
     if (testColumns.join('\u0000') !== columns.join('\u0000')) {
-      throw new DataError(`test split ${testReaders[0]!.file} does not have the same columns as ${readers[0]!.file}`, {
-        file: testReaders[0]!.file,
-        line: 1,
-      })
+      throw new DataError(
+        `test split ${testReaders[0]!.file} does not have the same columns as ${readers[0]!.file}`,
+        {
+          file: testReaders[0]!.file,
+          line: 1,
+        },
+      )
     }
     for (const reader of testReaders) {
       let fileRows = 0
@@ -127,14 +153,25 @@ export async function runDataQa(options: DataQaOptions): Promise<DataQaReport> {
         leakage?.checkTest(record.values, record.line, reader.file)
         fileRows++
       }
-      testDatasets.push({ file: reader.file, format: reader.format, rows: fileRows, bytes: reader.totalBytes })
+      testDatasets.push({
+        file: reader.file,
+        format: reader.format,
+        rows: fileRows,
+        bytes: reader.totalBytes,
+      })
     }
   }
 
   const finished = profile.finish()
-  const context = { rows, columns, profile: finished, quantile: (c: string, q: number) => profile.quantile(c, q) }
+  const context = {
+    rows,
+    columns,
+    profile: finished,
+    quantile: (c: string, q: number) => profile.quantile(c, q),
+  }
   const checks = evaluators.map((e) => e.finish(context))
-  if (suite.checks.constantColumns.level !== 'off') checks.push(constantColumnsCheck(suite.checks.constantColumns, finished.columns))
+  if (suite.checks.constantColumns.level !== 'off')
+    checks.push(constantColumnsCheck(suite.checks.constantColumns, finished.columns))
   if (label !== undefined && suite.checks.labelBalance.level !== 'off') {
     checks.push(labelBalanceCheck(suite.checks.labelBalance, finished.columns[labelIndex]!))
   }
@@ -145,7 +182,14 @@ export async function runDataQa(options: DataQaOptions): Promise<DataQaReport> {
   return {
     schema: DATA_QA_REPORT_SCHEMA,
     status: failed > 0 ? 'fail' : warned > 0 ? 'warn' : 'pass',
-    summary: { checks: checks.length, passed: checks.length - failed - warned, failed, warned, rows, columns: columns.length },
+    summary: {
+      checks: checks.length,
+      passed: checks.length - failed - warned,
+      failed,
+      warned,
+      rows,
+      columns: columns.length,
+    },
     datasets,
     testDatasets,
     expectationsFile: suite.file ?? null,

@@ -47,22 +47,40 @@ export function duplicateRowsCheck(config: DatasetChecks['duplicateRows']): Eval
   }
 }
 
-export function constantColumnsCheck(config: DatasetChecks['constantColumns'], profile: readonly ColumnProfile[]): CheckResult {
-  const constant = profile.filter((c) => c.nonNull === 0 || (c.nulls === 0 && c.top.length === 1 && c.top[0]?.count === c.nonNull))
+export function constantColumnsCheck(
+  config: DatasetChecks['constantColumns'],
+  profile: readonly ColumnProfile[],
+): CheckResult {
+  const constant = profile.filter(
+    (c) => c.nonNull === 0 || (c.nulls === 0 && c.top.length === 1 && c.top[0]?.count === c.nonNull),
+  )
   return {
     ...head('constant_columns', 'no constant or empty columns', config.level, config.line),
     success: constant.length === 0,
-    observed: constant.length === 0 ? 'none' : constant.map((c) => (c.nonNull === 0 ? `${c.name} (all null)` : `${c.name} (always ${c.top[0]?.value})`)).join(', '),
+    observed:
+      constant.length === 0
+        ? 'none'
+        : constant
+            .map((c) => (c.nonNull === 0 ? `${c.name} (all null)` : `${c.name} (always ${c.top[0]?.value})`))
+            .join(', '),
   }
 }
 
 export function labelBalanceCheck(config: DatasetChecks['labelBalance'], label: ColumnProfile): CheckResult {
   const total = label.top.reduce((sum, t) => sum + t.count, 0)
   const shares = label.top.map((t) => ({ value: t.value, share: total === 0 ? 0 : t.count / total }))
-  const minority = shares.reduce((min, s) => (s.share < min.share ? s : min), shares[0] ?? { value: '', share: 0 })
+  const minority = shares.reduce(
+    (min, s) => (s.share < min.share ? s : min),
+    shares[0] ?? { value: '', share: 0 },
+  )
   const success = shares.length >= 2 && minority.share >= config.minShare
   return {
-    ...head('label_balance', `every class of ${label.name} is at least ${config.minShare * 100}% of rows`, config.level, config.line),
+    ...head(
+      'label_balance',
+      `every class of ${label.name} is at least ${config.minShare * 100}% of rows`,
+      config.level,
+      config.line,
+    ),
     column: label.name,
     success,
     observed:

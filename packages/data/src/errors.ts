@@ -7,7 +7,11 @@ export class DataError extends Error {
   readonly line: number | undefined
   readonly column: string | undefined
 
-  constructor(message: string, where: { file?: string; line?: number; column?: string } = {}, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    where: { file?: string; line?: number; column?: string } = {},
+    options?: ErrorOptions,
+  ) {
     super(message, options)
     this.name = 'DataError'
     this.file = where.file

@@ -4,7 +4,13 @@ export { closestMatch, didYouMean } from './closest-match.js'
 export { rowHash } from './row-hash.js'
 export * from './expectations/catalog.js'
 export * from './expectations/suite.js'
-export { createEvaluator, type CheckResult, type Example, type Evaluator, type FinishContext } from './expectations/evaluate.js'
+export {
+  createEvaluator,
+  type CheckResult,
+  type Example,
+  type Evaluator,
+  type FinishContext,
+} from './expectations/evaluate.js'
 export * from './data-qa.js'
 export { openTable, expandDatasetPaths, TABLE_EXTENSIONS, type OpenTableOptions } from './open-table.js'
 export { openCsv, sniffDelimiter, DEFAULT_NULL_VALUES, type CsvOptions } from './csv.js'

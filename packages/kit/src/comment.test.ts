@@ -29,19 +29,19 @@ describe('upsertComment', () => {
     expect(first.action).toBe('created')
     expect(first.url).toBe(`https://github.com/acme/models/issues/${issueNumber}#issuecomment-${first.id}`)
     expect(github.comments('acme', 'models', issueNumber).map((c) => c.body)).toEqual([
-      'accuracy 0.91\n\n<!-- mlops-actions:eval -->\n'
+      'accuracy 0.91\n\n<!-- mlops-actions:eval -->\n',
     ])
 
     const second = await upsertComment({ ...base(), issueNumber, marker: 'eval', body: 'accuracy 0.93' })
     expect(second).toEqual({ action: 'updated', id: first.id, url: first.url })
     expect(github.comments('acme', 'models', issueNumber).map((c) => c.body)).toEqual([
-      'accuracy 0.93\n\n<!-- mlops-actions:eval -->\n'
+      'accuracy 0.93\n\n<!-- mlops-actions:eval -->\n',
     ])
     expect(github.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       `GET /repos/acme/models/issues/${issueNumber}/comments`,
       `POST /repos/acme/models/issues/${issueNumber}/comments`,
       `GET /repos/acme/models/issues/${issueNumber}/comments`,
-      `PATCH /repos/acme/models/issues/comments/${first.id}`
+      `PATCH /repos/acme/models/issues/comments/${first.id}`,
     ])
     expect(github.requests[0]?.query['per_page']).toBe('100')
   })
@@ -74,7 +74,7 @@ describe('upsertComment', () => {
     const result = await upsertComment({ ...base(), issueNumber, marker: 'eval', body: 'mine' })
     expect(result.action).toBe('created')
     expect(github.comments('acme', 'models', issueNumber)[0]?.body).toBe(
-      `other\n\n${commentMarker('eval-drift')}`
+      `other\n\n${commentMarker('eval-drift')}`,
     )
   })
 
@@ -92,7 +92,7 @@ describe('upsertComment', () => {
       token: READ_TOKEN,
       issueNumber,
       marker: 'eval',
-      body: 'x'
+      body: 'x',
     }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ConfigurationError)
     expect((error as Error).message).toContain('permissions: pull-requests: write')
@@ -105,10 +105,10 @@ describe('upsertComment', () => {
   it('reports a rejected token as a configuration problem', async () => {
     const issueNumber = freshIssue()
     await expect(
-      upsertComment({ ...base(), token: 'ghp_wrong', issueNumber, marker: 'eval', body: 'x' })
+      upsertComment({ ...base(), token: 'ghp_wrong', issueNumber, marker: 'eval', body: 'x' }),
     ).rejects.toThrow(ConfigurationError)
     await expect(
-      upsertComment({ ...base(), token: 'ghp_wrong', issueNumber, marker: 'eval', body: 'x' })
+      upsertComment({ ...base(), token: 'ghp_wrong', issueNumber, marker: 'eval', body: 'x' }),
     ).rejects.toThrow(/401 Bad credentials/)
   })
 
@@ -119,7 +119,7 @@ describe('upsertComment', () => {
       repo: 'missing',
       issueNumber,
       marker: 'eval',
-      body: 'x'
+      body: 'x',
     }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ConfigurationError)
     expect((error as Error).message).toContain(`acme/missing#${issueNumber}`)
@@ -128,7 +128,7 @@ describe('upsertComment', () => {
   it('rejects an empty token before calling GitHub', async () => {
     freshIssue()
     await expect(
-      upsertComment({ ...base(), token: '', issueNumber: 1, marker: 'eval', body: 'x' })
+      upsertComment({ ...base(), token: '', issueNumber: 1, marker: 'eval', body: 'x' }),
     ).rejects.toThrow(ConfigurationError)
     expect(github.requests).toEqual([])
   })
@@ -188,7 +188,7 @@ describe('pullRequestFromContext', () => {
   it('falls back to the payload repository without GITHUB_REPOSITORY', () => {
     event('pull_request', {
       pull_request: { number: 3 },
-      repository: { name: 'models', owner: { login: 'acme' } }
+      repository: { name: 'models', owner: { login: 'acme' } },
     })
     expect(pullRequestFromContext()).toEqual({ owner: 'acme', repo: 'models', number: 3 })
   })

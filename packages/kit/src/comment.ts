@@ -44,7 +44,7 @@ export async function upsertComment(options: UpsertCommentOptions): Promise<Upse
   const { token, owner, repo, issueNumber } = options
   if (token === '') {
     throw new ConfigurationError(
-      'A GitHub token is required to comment on pull requests, e.g. ${{ github.token }}.'
+      'A GitHub token is required to comment on pull requests, e.g. ${{ github.token }}.',
     )
   }
   const markerLine = commentMarker(options.marker)
@@ -53,7 +53,7 @@ export async function upsertComment(options: UpsertCommentOptions): Promise<Upse
     : `${options.body.trimEnd()}\n\n${markerLine}\n`
   const baseUrl = (options.baseUrl ?? (process.env['GITHUB_API_URL'] || 'https://api.github.com')).replace(
     /\/+$/,
-    ''
+    '',
   )
   const octokit = getOctokit(token, { baseUrl })
   const target = `${owner}/${repo}#${issueNumber}`
@@ -64,7 +64,7 @@ export async function upsertComment(options: UpsertCommentOptions): Promise<Upse
       owner,
       repo,
       issue_number: issueNumber,
-      per_page: 100
+      per_page: 100,
     })
     for await (const page of pages) {
       for (const comment of page.data) {
@@ -103,7 +103,7 @@ function explainReadFailure(error: unknown, target: string): unknown {
       `Could not read the comments of ${target}: GitHub answered 404. Check the repository and ` +
         'pull request number, and that the token has access to that repository.',
       {},
-      { cause: error }
+      { cause: error },
     )
   }
   return error
@@ -120,7 +120,7 @@ function explainWriteFailure(error: unknown, target: string): unknown {
         'always get a read-only GITHUB_TOKEN; for those, post the comment from a separate workflow ' +
         'triggered by workflow_run, or skip commenting.',
       {},
-      { cause: error }
+      { cause: error },
     )
   }
   return error
@@ -131,7 +131,7 @@ function badCredentials(error: unknown): ConfigurationError {
     'GitHub rejected the token (401 Bad credentials): it is invalid or has expired. Pass a valid token, ' +
       'e.g. ${{ github.token }}.',
     {},
-    { cause: error }
+    { cause: error },
   )
 }
 

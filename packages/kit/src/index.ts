@@ -11,7 +11,7 @@ export {
   getSecretInput,
   type NumberInputOptions,
   type PathInputOptions,
-  type SecretInputOptions
+  type SecretInputOptions,
 } from './inputs.js'
 export { maskSecret } from './secrets.js'
 export { retry, type RetryInfo, type RetryOptions } from './retry.js'
@@ -24,7 +24,7 @@ export {
   heading,
   codeBlock,
   writeSummary,
-  type Alignment
+  type Alignment,
 } from './summary.js'
 export { setOutputs } from './outputs.js'
 export {
@@ -33,5 +33,5 @@ export {
   pullRequestFromContext,
   type UpsertCommentOptions,
   type UpsertCommentResult,
-  type PullRequestRef
+  type PullRequestRef,
 } from './comment.js'

@@ -10,7 +10,7 @@ import {
   getOptionalInput,
   getPathInput,
   getRequiredInput,
-  getSecretInput
+  getSecretInput,
 } from './inputs.js'
 import { restoreEnvAfterEach } from './__fixtures__/env.js'
 import { captureStdout } from './__fixtures__/workflow-commands.js'
@@ -54,7 +54,7 @@ describe('getBooleanInput', () => {
     ['TRUE', true],
     ['false', false],
     ['False', false],
-    ['FALSE', false]
+    ['FALSE', false],
   ])('accepts %s', (raw, expected) => {
     process.env['INPUT_STRICT'] = raw
     expect(getBooleanInput('strict', !expected)).toBe(expected)
@@ -87,21 +87,21 @@ describe('getNumberInput', () => {
   it('uses the default when unset and fails without one', () => {
     expect(getNumberInput('threshold', { default: 0.5 })).toBe(0.5)
     expect(fails(() => getNumberInput('threshold', { min: 0, max: 1 }))).toBe(
-      "Input 'threshold' is required: set it to a number between 0 and 1."
+      "Input 'threshold' is required: set it to a number between 0 and 1.",
     )
   })
 
   it.each(['abc', '0x10', 'Infinity', '1,5', '--1', '1e'])('rejects %s as not a number', (raw) => {
     process.env['INPUT_THRESHOLD'] = raw
     expect(fails(() => getNumberInput('threshold', {}))).toBe(
-      `Input 'threshold' must be a number, got '${raw}'.`
+      `Input 'threshold' must be a number, got '${raw}'.`,
     )
   })
 
   it('rejects a fraction when an integer is wanted', () => {
     process.env['INPUT_FOLDS'] = '2.5'
     expect(fails(() => getNumberInput('folds', { integer: true, min: 2 }))).toContain(
-      "Input 'folds' must be a whole number of at least 2, got '2.5'"
+      "Input 'folds' must be a whole number of at least 2, got '2.5'",
     )
     process.env['INPUT_FOLDS'] = '5.0'
     expect(getNumberInput('folds', { integer: true })).toBe(5)
@@ -112,7 +112,7 @@ describe('getNumberInput', () => {
     expect(getNumberInput('threshold', { min: 0, max: 1 })).toBe(1)
     process.env['INPUT_THRESHOLD'] = '1.01'
     expect(fails(() => getNumberInput('threshold', { min: 0, max: 1 }))).toBe(
-      "Input 'threshold' must be a number between 0 and 1, got 1.01."
+      "Input 'threshold' must be a number between 0 and 1, got 1.01.",
     )
     process.env['INPUT_THRESHOLD'] = '-1'
     expect(fails(() => getNumberInput('threshold', { min: 0 }))).toContain('of at least 0')
@@ -153,14 +153,14 @@ describe('getEnumInput', () => {
   it('uses the default when unset, and fails listing the choices without one', () => {
     expect(getEnumInput('format', formats, 'csv')).toBe('csv')
     expect(fails(() => getEnumInput('format', formats))).toBe(
-      "Input 'format' is required: set it to one of 'csv', 'parquet', 'jsonl'."
+      "Input 'format' is required: set it to one of 'csv', 'parquet', 'jsonl'.",
     )
   })
 
   it('rejects other values, quoting the value and listing the choices', () => {
     process.env['INPUT_FORMAT'] = 'xlsx'
     expect(fails(() => getEnumInput('format', formats, 'csv'))).toBe(
-      "Input 'format' must be one of 'csv', 'parquet', 'jsonl', got 'xlsx'."
+      "Input 'format' must be one of 'csv', 'parquet', 'jsonl', got 'xlsx'.",
     )
   })
 })

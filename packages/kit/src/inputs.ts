@@ -14,7 +14,7 @@ export function getRequiredInput(name: string): string {
   const value = readInput(name)
   if (value === '') {
     throw new ConfigurationError(
-      `Input '${name}' is required but was empty or not set. Set it under 'with:' in the workflow step.`
+      `Input '${name}' is required but was empty or not set. Set it under 'with:' in the workflow step.`,
     )
   }
   return value
@@ -35,7 +35,7 @@ export function getBooleanInput(name: string, defaultValue: boolean): boolean {
   if (TRUE_VALUES.includes(value)) return true
   if (FALSE_VALUES.includes(value)) return false
   throw new ConfigurationError(
-    `Input '${name}' must be true or false, got '${value}'. Accepted: ${[...TRUE_VALUES, ...FALSE_VALUES].join(', ')}.`
+    `Input '${name}' must be true or false, got '${value}'. Accepted: ${[...TRUE_VALUES, ...FALSE_VALUES].join(', ')}.`,
   )
 }
 
@@ -127,7 +127,7 @@ export function getPathInput(name: string, opts: PathInputOptions = {}): string 
   if (stats === undefined) {
     throw new ConfigurationError(
       `Input '${name}' is '${raw}', which resolves to ${path}, but nothing exists there. ` +
-        `Relative paths are resolved against ${base}; check the path and that the file was checked out or created by an earlier step.`
+        `Relative paths are resolved against ${base}; check the path and that the file was checked out or created by an earlier step.`,
     )
   }
   if (opts.mustExist === 'file' && !stats.isFile()) {

@@ -21,7 +21,7 @@ describe('group', () => {
     await expect(
       group('Train', async () => {
         throw new Error('boom')
-      })
+      }),
     ).rejects.toThrow('boom')
     expect(stdout.lines()).toEqual(['::group::Train', '::endgroup::'])
   })

@@ -32,7 +32,7 @@ describe('setOutputs', () => {
       accuracy: '0.93',
       rows: '1200',
       'report-path': 'out/report.md',
-      note: 'a\nb'
+      note: 'a\nb',
     })
   })
 

@@ -14,7 +14,7 @@ describe('createProgress', () => {
       total: 1000,
       unit: 'rows',
       now: clock.now,
-      write: (line) => lines.push(line)
+      write: (line) => lines.push(line),
     })
 
     clock.advance(1000)
@@ -44,7 +44,7 @@ describe('createProgress', () => {
       totalUnit: 'bytes',
       intervalMs: 1000,
       now: clock.now,
-      write: (line) => lines.push(line)
+      write: (line) => lines.push(line),
     })
     clock.advance(4027)
     progress.update(1_250_000, 0.412 * 180.3 * 1024 * 1024)
@@ -59,7 +59,7 @@ describe('createProgress', () => {
       unit: 'bytes',
       intervalMs: 500,
       now: clock.now,
-      write: (line) => lines.push(line)
+      write: (line) => lines.push(line),
     })
     clock.advance(2000)
     progress.update(5 * 1024 * 1024)
@@ -73,7 +73,7 @@ describe('createProgress', () => {
       label: 'scoring',
       unit: 'rows',
       now: clock.now,
-      write: (line) => lines.push(line)
+      write: (line) => lines.push(line),
     })
     clock.advance(500)
     progress.update(10)
@@ -105,7 +105,7 @@ describe('formatAmount', () => {
     [3.25 * 1024 ** 3, 'bytes', '3.3 GB'],
     [5 * 1024 ** 5, 'bytes', '5120.0 TB'],
     [1_250_000, 'rows', '1,250,000 rows'],
-    [310_421.6, 'rows', '310,422 rows']
+    [310_421.6, 'rows', '310,422 rows'],
   ])('%p %s -> %s', (value, unit, expected) => {
     expect(formatAmount(value, unit)).toBe(expected)
   })

@@ -36,7 +36,7 @@ export function createProgress(options: ProgressOptions): Progress {
     totalUnit = unit,
     intervalMs = 2000,
     now = Date.now,
-    write = core.info
+    write = core.info,
   } = options
   const startedAt = now()
   let lastWriteAt = startedAt
@@ -68,10 +68,11 @@ export function createProgress(options: ProgressOptions): Progress {
       const at = now()
       const seconds = `in ${((at - startedAt) / 1000).toFixed(1)} s`
       // The size read tells a reader of the log what 'done' covered when rows are counted against bytes.
-      const size = position !== undefined && totalUnit !== unit ? ` (${formatAmount(position, totalUnit)})` : ''
+      const size =
+        position !== undefined && totalUnit !== unit ? ` (${formatAmount(position, totalUnit)})` : ''
       const parts = [`${formatAmount(final, unit)}${size} ${seconds}`, rate(final, at)]
       write(`${label}: done, ${parts.filter((part) => part !== undefined).join(', ')}`)
-    }
+    },
   }
 }
 

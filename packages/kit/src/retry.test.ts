@@ -33,7 +33,7 @@ describe('retry', () => {
       baseDelayMs: 100,
       maxDelayMs: 100_000,
       sleep,
-      random: () => 0.5
+      random: () => 0.5,
     })
     expect(result).toBe('ok on 5')
     expect(calls).toEqual([1, 2, 3, 4, 5])
@@ -65,11 +65,11 @@ describe('retry', () => {
   it('throws a non-retryable error at once', async () => {
     const { sleeps, sleep } = recorder()
     const { calls, fn } = flaky(10, (attempt) =>
-      Object.assign(new Error(`status ${attempt === 1 ? 503 : 404}`), { status: attempt === 1 ? 503 : 404 })
+      Object.assign(new Error(`status ${attempt === 1 ? 503 : 404}`), { status: attempt === 1 ? 503 : 404 }),
     )
     const isRetryable = (error: unknown) => (error as { status: number }).status >= 500
     await expect(retry(fn, { attempts: 5, sleep, isRetryable, random: () => 1 })).rejects.toThrow(
-      'status 404'
+      'status 404',
     )
     expect(calls).toEqual([1, 2])
     expect(sleeps).toEqual([500])
@@ -82,7 +82,7 @@ describe('retry', () => {
     await retry(fn, { sleep, random: () => 0.25, baseDelayMs: 400, onRetry: (info) => seen.push(info) })
     expect(seen.map(({ attempt, delayMs }) => ({ attempt, delayMs }))).toEqual([
       { attempt: 1, delayMs: 100 },
-      { attempt: 2, delayMs: 200 }
+      { attempt: 2, delayMs: 200 },
     ])
     expect((seen[1]?.error as Error).message).toBe('fail 2')
   })

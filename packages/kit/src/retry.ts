@@ -33,7 +33,7 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, opts: RetryO
     isRetryable = () => true,
     sleep = (ms: number) => delay(ms),
     random = Math.random,
-    onRetry
+    onRetry,
   } = opts
   if (!Number.isInteger(attempts) || attempts < 1) {
     throw new RangeError(`retry: attempts must be a whole number of at least 1, got ${attempts}`)

@@ -6,7 +6,7 @@ class DataError extends Error {
   constructor(
     message: string,
     readonly file?: string,
-    readonly line?: number
+    readonly line?: number,
   ) {
     super(message)
   }
@@ -38,8 +38,8 @@ describe('run', () => {
       {
         name: 'error',
         properties: { file: 'config/eval.yml', line: '12' },
-        message: 'Set threshold to a number'
-      }
+        message: 'Set threshold to a number',
+      },
     ])
     const debug = stdout.commands('debug').map((command) => command.message)
     expect(debug.join('\n')).toContain('run.test.ts')
@@ -58,15 +58,15 @@ describe('run', () => {
       async () => {
         throw new DataError('Column age has text in row 7', 'data/train.csv', 7)
       },
-      { userErrors: [DataError] }
+      { userErrors: [DataError] },
     )
     expect(process.exitCode).toBe(1)
     expect(stdout.commands('error')).toEqual([
       {
         name: 'error',
         properties: { file: 'data/train.csv', line: '7' },
-        message: 'Column age has text in row 7'
-      }
+        message: 'Column age has text in row 7',
+      },
     ])
   })
 
@@ -75,7 +75,7 @@ describe('run', () => {
       async () => {
         throw new DataError('bad', '', Number.NaN)
       },
-      { userErrors: [DataError] }
+      { userErrors: [DataError] },
     )
     expect(stdout.commands('error')[0]?.properties).toEqual({})
   })
@@ -83,14 +83,14 @@ describe('run', () => {
   it('reports anything else as a bug, with the stack and causes only in debug', async () => {
     await run(async () => {
       throw new TypeError("Cannot read properties of undefined (reading 'x')", {
-        cause: new Error('root cause')
+        cause: new Error('root cause'),
       })
     })
     expect(process.exitCode).toBe(1)
     const [error] = stdout.commands('error')
     expect(error?.message).toBe(
       "Unexpected error: Cannot read properties of undefined (reading 'x'). This is a bug in mlops-actions; " +
-        're-run with ACTIONS_STEP_DEBUG=true and report it with the log'
+        're-run with ACTIONS_STEP_DEBUG=true and report it with the log',
     )
     const debug = stdout
       .commands('debug')
@@ -105,7 +105,7 @@ describe('run', () => {
       throw new DataError('Column age has text', 'data.csv', 3)
     })
     expect(stdout.commands('error')[0]?.message).toMatch(
-      /^Unexpected error: Column age has text\. This is a bug/
+      /^Unexpected error: Column age has text\. This is a bug/,
     )
   })
 
@@ -113,7 +113,7 @@ describe('run', () => {
     await expect(
       run(async () => {
         throw { code: 42 }
-      })
+      }),
     ).resolves.toBeUndefined()
     expect(process.exitCode).toBe(1)
     expect(stdout.commands('error')[0]?.message).toContain('Unexpected error: { code: 42 }')

@@ -34,7 +34,7 @@ function report(error: unknown, userErrors: ErrorClass[]): void {
   }
   core.setFailed(
     `Unexpected error: ${messageOf(error)}. This is a bug in mlops-actions; ` +
-      're-run with ACTIONS_STEP_DEBUG=true and report it with the log'
+      're-run with ACTIONS_STEP_DEBUG=true and report it with the log',
   )
   core.debug(details)
 }

@@ -23,7 +23,7 @@ describe('maskSecret', () => {
       '-----BEGIN KEY-----',
       'abc123',
       '-----END KEY-----',
-      '-----BEGIN KEY-----\\nabc123\\n\\n  \\n-----END KEY-----'
+      '-----BEGIN KEY-----\\nabc123\\n\\n  \\n-----END KEY-----',
     ])
   })
 

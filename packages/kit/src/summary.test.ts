@@ -26,11 +26,11 @@ describe('markdownTable', () => {
         ['metric', 'value'],
         [
           ['f1|macro', 0.91],
-          ['auc', 0.95]
-        ]
-      )
+          ['auc', 0.95],
+        ],
+      ),
     ).toBe(
-      ['| metric | value |', '| :--- | ---: |', '| f1\\|macro | 0.91 |', '| auc | 0.95 |', ''].join('\n')
+      ['| metric | value |', '| :--- | ---: |', '| f1\\|macro | 0.91 |', '| auc | 0.95 |', ''].join('\n'),
     )
   })
 
@@ -39,9 +39,9 @@ describe('markdownTable', () => {
       ['name', 'n', 'note'],
       [
         ['a', 1, 'x'],
-        ['b', 'n/a', 2]
+        ['b', 'n/a', 2],
       ],
-      ['center', undefined, 'right']
+      ['center', undefined, 'right'],
     )
     expect(table.split('\n')[1]).toBe('| :---: | :--- | ---: |')
   })
@@ -53,7 +53,7 @@ describe('markdownTable', () => {
       '| :--- | :--- |',
       '| age | line one<br>line two |',
       '| zip |  |',
-      ''
+      '',
     ])
   })
 
@@ -66,7 +66,7 @@ describe('markdownTable', () => {
 describe('details, heading, codeBlock', () => {
   it('details escapes the summary as HTML and leaves the body as Markdown', () => {
     expect(details('Rows <dropped> & kept', '**12** rows\n')).toBe(
-      '<details>\n<summary>Rows &lt;dropped&gt; &amp; kept</summary>\n\n**12** rows\n\n</details>\n'
+      '<details>\n<summary>Rows &lt;dropped&gt; &amp; kept</summary>\n\n**12** rows\n\n</details>\n',
     )
   })
 
@@ -105,7 +105,7 @@ describe('writeSummary', () => {
       stdout.restore()
     }
     expect(stdout.commands('debug').map((command) => command.message)).toEqual([
-      'GITHUB_STEP_SUMMARY is not set; skipping the job summary'
+      'GITHUB_STEP_SUMMARY is not set; skipping the job summary',
     ])
     expect(readFileSync(file, 'utf8')).toBe('')
   })

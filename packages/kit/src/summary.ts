@@ -24,13 +24,13 @@ const ALIGNMENT_RULE: Record<Alignment, string> = { left: ':---', right: '---:',
 export function markdownTable(
   headers: string[],
   rows: Array<Array<string | number>>,
-  align?: Array<Alignment | undefined>
+  align?: Array<Alignment | undefined>,
 ): string {
   if (headers.length === 0) throw new Error('markdownTable: at least one header is required')
   rows.forEach((row, index) => {
     if (row.length > headers.length) {
       throw new Error(
-        `markdownTable: row ${index} has ${row.length} cells but there are ${headers.length} headers`
+        `markdownTable: row ${index} has ${row.length} cells but there are ${headers.length} headers`,
       )
     }
   })
@@ -45,7 +45,7 @@ export function markdownTable(
     line(headers.map(escapeMarkdown)),
     line(alignments.map((alignment) => ALIGNMENT_RULE[alignment])),
     ...rows.map((row) => line(headers.map((_, column) => escapeMarkdown(String(row[column] ?? ''))))),
-    ''
+    '',
   ].join('\n')
 }
 

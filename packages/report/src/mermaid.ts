@@ -4,7 +4,12 @@
  */
 const label = (text: string): string => `"${text.replace(/["\n\r[\]]/g, ' ').slice(0, 40)}"`
 
-export function mermaidBarChart(title: string, labels: readonly string[], values: readonly number[], yLabel = ''): string {
+export function mermaidBarChart(
+  title: string,
+  labels: readonly string[],
+  values: readonly number[],
+  yLabel = '',
+): string {
   const max = Math.max(0, ...values)
   return [
     '```mermaid',
@@ -18,5 +23,10 @@ export function mermaidBarChart(title: string, labels: readonly string[], values
 }
 
 export function mermaidPie(title: string, slices: ReadonlyArray<{ label: string; value: number }>): string {
-  return ['```mermaid', `pie title ${title.replace(/\n/g, ' ')}`, ...slices.filter((s) => s.value > 0).map((s) => `  ${label(s.label)} : ${s.value}`), '```'].join('\n')
+  return [
+    '```mermaid',
+    `pie title ${title.replace(/\n/g, ' ')}`,
+    ...slices.filter((s) => s.value > 0).map((s) => `  ${label(s.label)} : ${s.value}`),
+    '```',
+  ].join('\n')
 }

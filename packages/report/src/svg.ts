@@ -1,7 +1,10 @@
 import { escapeHtml } from './html.js'
 
 /** A small inline histogram, so the HTML report shows each numeric column's shape without a charting library. */
-export function svgHistogram(counts: readonly number[], options: { width?: number; height?: number; title?: string } = {}): string {
+export function svgHistogram(
+  counts: readonly number[],
+  options: { width?: number; height?: number; title?: string } = {},
+): string {
   const width = options.width ?? 160
   const height = options.height ?? 36
   const max = Math.max(1, ...counts)

@@ -2,7 +2,8 @@
  * The expectation vocabulary, named as in Great Expectations so users can bring what they know.
  * Each entry declares its arguments so the parser can reject a typo at its YAML line before any data is read.
  */
-export type ArgType = 'column' | 'columns' | 'number' | 'fraction' | 'boolean' | 'string' | 'list' | 'quantile-ranges'
+export type ArgType =
+  'column' | 'columns' | 'number' | 'fraction' | 'boolean' | 'string' | 'list' | 'quantile-ranges'
 
 export interface ArgSpec {
   type: ArgType
@@ -36,7 +37,8 @@ export const EXPECTATIONS: Record<string, ExpectationDefinition> = {
   expect_table_columns_to_match_set: {
     scope: 'table',
     args: { column_set: { type: 'list', required: true }, exact_match: { type: 'boolean' } },
-    describe: (a) => (a.exact_match === false ? 'table has at least the listed columns' : 'table columns match the set'),
+    describe: (a) =>
+      a.exact_match === false ? 'table has at least the listed columns' : 'table columns match the set',
   },
   expect_table_row_count_to_be_between: {
     scope: 'table',
@@ -102,9 +104,25 @@ export const EXPECTATIONS: Record<string, ExpectationDefinition> = {
 
 /** Type names accepted by expect_column_values_to_be_of_type, with the spellings pandas and GE users write. */
 export const TYPE_ALIASES: Record<string, 'integer' | 'number' | 'boolean' | 'datetime' | 'string'> = {
-  int: 'integer', int32: 'integer', int64: 'integer', integer: 'integer', long: 'integer',
-  float: 'number', float32: 'number', float64: 'number', double: 'number', number: 'number', numeric: 'number',
-  bool: 'boolean', boolean: 'boolean',
-  datetime: 'datetime', datetime64: 'datetime', date: 'datetime', timestamp: 'datetime',
-  str: 'string', string: 'string', object: 'string', text: 'string',
+  int: 'integer',
+  int32: 'integer',
+  int64: 'integer',
+  integer: 'integer',
+  long: 'integer',
+  float: 'number',
+  float32: 'number',
+  float64: 'number',
+  double: 'number',
+  number: 'number',
+  numeric: 'number',
+  bool: 'boolean',
+  boolean: 'boolean',
+  datetime: 'datetime',
+  datetime64: 'datetime',
+  date: 'datetime',
+  timestamp: 'datetime',
+  str: 'string',
+  string: 'string',
+  object: 'string',
+  text: 'string',
 }

@@ -43,7 +43,8 @@ export interface Evaluator {
 
 const MAX_EXAMPLES = 5
 
-export const percent = (part: number, whole: number): number => (whole === 0 ? 0 : Math.round((part / whole) * 1e6) / 1e4)
+export const percent = (part: number, whole: number): number =>
+  whole === 0 ? 0 : Math.round((part / whole) * 1e6) / 1e4
 const show = (cell: Cell): string => (cell === null ? 'null' : String(cell))
 const format = (x: number | undefined): string => {
   if (x === undefined) return 'n/a'
@@ -156,7 +157,12 @@ function kindMatches(expected: string, cell: Cell): boolean {
 }
 
 function inRange(value: number, spec: ExpectationSpec): boolean {
-  const { min_value: min, max_value: max, strict_min: strictMin, strict_max: strictMax } = spec.args as Record<string, number | boolean | undefined>
+  const {
+    min_value: min,
+    max_value: max,
+    strict_min: strictMin,
+    strict_max: strictMax,
+  } = spec.args as Record<string, number | boolean | undefined>
   if (typeof min === 'number' && (strictMin ? value <= min : value < min)) return false
   if (typeof max === 'number' && (strictMax ? value >= max : value > max)) return false
   return true
@@ -182,14 +188,25 @@ export function createEvaluator(spec: ExpectationSpec, columns: readonly string[
           const extra = columns.filter((c) => !wanted.includes(c))
           const exact = args.exact_match !== false
           const success = missing.length === 0 && (!exact || extra.length === 0)
-          const parts = [missing.length ? `missing: ${missing.join(', ')}` : '', exact && extra.length ? `unexpected: ${extra.join(', ')}` : '']
-          return { ...base(spec), success, observed: success ? 'columns match' : parts.filter(Boolean).join('; ') }
+          const parts = [
+            missing.length ? `missing: ${missing.join(', ')}` : '',
+            exact && extra.length ? `unexpected: ${extra.join(', ')}` : '',
+          ]
+          return {
+            ...base(spec),
+            success,
+            observed: success ? 'columns match' : parts.filter(Boolean).join('; '),
+          }
         },
       }
     }
     case 'expect_table_row_count_to_be_between':
       return {
-        finish: ({ rows }) => ({ ...base(spec), success: inRange(rows, spec), observed: `${format(rows)} rows` }),
+        finish: ({ rows }) => ({
+          ...base(spec),
+          success: inRange(rows, spec),
+          observed: `${format(rows)} rows`,
+        }),
       }
     case 'expect_column_values_to_not_be_null':
       return columnMap(spec, columns, (cell) => cell !== null, { countNulls: true })
@@ -229,7 +246,10 @@ export function createEvaluator(spec: ExpectationSpec, columns: readonly string[
     case 'expect_column_quantile_values_to_be_between':
       return {
         finish({ quantile }) {
-          const ranges = args.quantile_ranges as { quantiles: number[]; value_ranges: Array<[number | null, number | null]> }
+          const ranges = args.quantile_ranges as {
+            quantiles: number[]
+            value_ranges: Array<[number | null, number | null]>
+          }
           const seen: string[] = []
           let success = true
           ranges.quantiles.forEach((q, i) => {

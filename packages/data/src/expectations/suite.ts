@@ -47,9 +47,14 @@ export async function readExpectationSuite(file: string): Promise<ExpectationSui
     text = await readFile(file, 'utf8')
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    throw new DataError(code === 'ENOENT' ? `expectations file not found: ${file}` : `cannot read expectations file ${file}: ${code}`, {
-      file,
-    })
+    throw new DataError(
+      code === 'ENOENT'
+        ? `expectations file not found: ${file}`
+        : `cannot read expectations file ${file}: ${code}`,
+      {
+        file,
+      },
+    )
   }
   return parseExpectationSuite(text, file)
 }
@@ -75,7 +80,8 @@ export function parseExpectationSuite(text: string, file: string): ExpectationSu
     throw new DataError(`${file}:${line}: invalid YAML: ${reason}`, { file, line })
   }
   const root = document.contents
-  if (!isMap(root)) return fail('expected a mapping with an `expectations:` list (and optional `checks:`)', root)
+  if (!isMap(root))
+    return fail('expected a mapping with an `expectations:` list (and optional `checks:`)', root)
 
   const suite: ExpectationSuite = { file, expectations: [], checks: structuredClone(DEFAULT_CHECKS) }
   for (const pair of root.items) {
@@ -87,7 +93,10 @@ export function parseExpectationSuite(text: string, file: string): ExpectationSu
     } else if (key === 'checks') {
       parseChecks(value, suite.checks, lineOf, fail)
     } else if (key !== 'name' && key !== 'meta' && key !== 'expectation_suite_name') {
-      fail(`unknown top-level key '${key}'; expected 'expectations' and optionally 'checks'${didYouMean(key, ['expectations', 'checks'])}`, pair.key as Node)
+      fail(
+        `unknown top-level key '${key}'; expected 'expectations' and optionally 'checks'${didYouMean(key, ['expectations', 'checks'])}`,
+        pair.key as Node,
+      )
     }
   }
   return suite
@@ -97,7 +106,8 @@ type LineOf = (node: Node | null | undefined) => number
 type Fail = (message: string, node?: Node | null) => never
 
 function parseItem(item: Node, lineOf: LineOf, fail: Fail): ExpectationSpec {
-  if (!isMap(item)) return fail('each expectation must be a mapping like `- expect_column_to_exist: {column: age}`', item)
+  if (!isMap(item))
+    return fail('each expectation must be a mapping like `- expect_column_to_exist: {column: age}`', item)
   const json = item.toJSON() as Record<string, unknown>
   let type: string
   let argsNode: Node | null
@@ -109,12 +119,17 @@ function parseItem(item: Node, lineOf: LineOf, fail: Fail): ExpectationSpec {
     args = { ...((json.kwargs as Record<string, unknown> | undefined) ?? {}) }
     severity = (json.meta as Record<string, unknown> | undefined)?.severity ?? args.severity
   } else {
-    if (item.items.length !== 1) fail('an expectation has exactly one key, its name, e.g. `- expect_column_to_exist: {column: age}`', item)
+    if (item.items.length !== 1)
+      fail(
+        'an expectation has exactly one key, its name, e.g. `- expect_column_to_exist: {column: age}`',
+        item,
+      )
     const pair = item.items[0]!
     type = isScalar(pair.key) ? String(pair.key.value) : ''
     argsNode = pair.value as Node | null
     const raw = (json[type] ?? {}) as unknown
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail(`arguments of ${type} must be a mapping`, argsNode)
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+      fail(`arguments of ${type} must be a mapping`, argsNode)
     args = { ...(raw as Record<string, unknown>) }
     severity = args.severity
   }
@@ -132,7 +147,10 @@ function parseItem(item: Node, lineOf: LineOf, fail: Fail): ExpectationSpec {
     const spec = definition!.args[name]
     if (!spec) {
       const known = Object.keys(definition!.args)
-      fail(`${type} has no argument '${name}'${didYouMean(name, known)}; it takes: ${known.join(', ')}`, argLine(name))
+      fail(
+        `${type} has no argument '${name}'${didYouMean(name, known)}; it takes: ${known.join(', ')}`,
+        argLine(name),
+      )
     }
     const problem = checkArg(spec!, value)
     if (problem) fail(`${type}: '${name}' ${problem}`, argLine(name))
@@ -143,8 +161,15 @@ function parseItem(item: Node, lineOf: LineOf, fail: Fail): ExpectationSpec {
   if (definition!.oneOf && definition!.oneOf.every((name) => args[name] === undefined)) {
     fail(`${type} needs at least one of ${definition!.oneOf.join(' or ')}`, item)
   }
-  if (typeof args.min_value === 'number' && typeof args.max_value === 'number' && args.min_value > args.max_value) {
-    fail(`${type}: min_value ${args.min_value} is greater than max_value ${args.max_value}`, argLine('min_value'))
+  if (
+    typeof args.min_value === 'number' &&
+    typeof args.max_value === 'number' &&
+    args.min_value > args.max_value
+  ) {
+    fail(
+      `${type}: min_value ${args.min_value} is greater than max_value ${args.max_value}`,
+      argLine('min_value'),
+    )
   }
   if (type === 'expect_column_values_to_match_regex') {
     try {
@@ -155,7 +180,11 @@ function parseItem(item: Node, lineOf: LineOf, fail: Fail): ExpectationSpec {
   }
   if (type === 'expect_column_values_to_be_of_type') {
     const name = String(args.type_).toLowerCase()
-    if (!TYPE_ALIASES[name]) fail(`unknown type '${args.type_}'; use one of integer, number, boolean, datetime, string`, argLine('type_'))
+    if (!TYPE_ALIASES[name])
+      fail(
+        `unknown type '${args.type_}'; use one of integer, number, boolean, datetime, string`,
+        argLine('type_'),
+      )
   }
   return {
     type,
@@ -172,9 +201,13 @@ function checkArg(spec: ArgSpec, value: unknown): string | undefined {
     case 'string':
       return typeof value === 'string' && value !== '' ? undefined : 'must be a non-empty string'
     case 'number':
-      return typeof value === 'number' && Number.isFinite(value) ? undefined : `must be a number, got ${JSON.stringify(value)}`
+      return typeof value === 'number' && Number.isFinite(value)
+        ? undefined
+        : `must be a number, got ${JSON.stringify(value)}`
     case 'fraction':
-      return typeof value === 'number' && value > 0 && value <= 1 ? undefined : `must be a number in (0, 1], got ${JSON.stringify(value)}`
+      return typeof value === 'number' && value > 0 && value <= 1
+        ? undefined
+        : `must be a number in (0, 1], got ${JSON.stringify(value)}`
     case 'boolean':
       return typeof value === 'boolean' ? undefined : `must be true or false, got ${JSON.stringify(value)}`
     case 'list':
@@ -187,10 +220,16 @@ function checkArg(spec: ArgSpec, value: unknown): string | undefined {
       const ranges = value as { quantiles?: unknown; value_ranges?: unknown }
       const quantiles = ranges?.quantiles
       const valueRanges = ranges?.value_ranges
-      if (!Array.isArray(quantiles) || !Array.isArray(valueRanges) || quantiles.length !== valueRanges.length || quantiles.length === 0) {
+      if (
+        !Array.isArray(quantiles) ||
+        !Array.isArray(valueRanges) ||
+        quantiles.length !== valueRanges.length ||
+        quantiles.length === 0
+      ) {
         return 'must have `quantiles` and `value_ranges` lists of the same non-zero length'
       }
-      if (!quantiles.every((q) => typeof q === 'number' && q >= 0 && q <= 1)) return 'quantiles must be numbers in [0, 1]'
+      if (!quantiles.every((q) => typeof q === 'number' && q >= 0 && q <= 1))
+        return 'quantiles must be numbers in [0, 1]'
       const okRange = (r: unknown): boolean =>
         Array.isArray(r) && r.length === 2 && r.every((v) => v === null || typeof v === 'number')
       return valueRanges.every(okRange) ? undefined : 'each value range must be [min, max] (null for open)'
@@ -198,19 +237,31 @@ function checkArg(spec: ArgSpec, value: unknown): string | undefined {
   }
 }
 
-const CHECK_KEYS = { duplicate_rows: 'duplicateRows', constant_columns: 'constantColumns', label_balance: 'labelBalance', leakage: 'leakage' } as const
+const CHECK_KEYS = {
+  duplicate_rows: 'duplicateRows',
+  constant_columns: 'constantColumns',
+  label_balance: 'labelBalance',
+  leakage: 'leakage',
+} as const
 
 function parseChecks(node: Node | null, checks: DatasetChecks, lineOf: LineOf, fail: Fail): void {
   if (!isMap(node)) return fail('`checks` must be a mapping, e.g. `checks: {duplicate_rows: error}`', node)
   for (const pair of node.items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : ''
     const target = CHECK_KEYS[key as keyof typeof CHECK_KEYS]
-    if (!target) fail(`unknown check '${key}'${didYouMean(key, Object.keys(CHECK_KEYS))}; known: ${Object.keys(CHECK_KEYS).join(', ')}`, pair.key as Node)
+    if (!target)
+      fail(
+        `unknown check '${key}'${didYouMean(key, Object.keys(CHECK_KEYS))}; known: ${Object.keys(CHECK_KEYS).join(', ')}`,
+        pair.key as Node,
+      )
     const valueNode = pair.value as Node | null
     const value = valueNode && 'toJSON' in valueNode ? (valueNode as { toJSON(): unknown }).toJSON() : null
     const check = checks[target!] as { level: CheckLevel; line?: number; minShare?: number }
     check.line = lineOf(pair.key as Node)
-    const level = typeof value === 'object' && value !== null ? (value as Record<string, unknown>).severity ?? 'error' : value
+    const level =
+      typeof value === 'object' && value !== null
+        ? ((value as Record<string, unknown>).severity ?? 'error')
+        : value
     if (level !== 'error' && level !== 'warning' && level !== 'off') {
       fail(`check '${key}' must be error, warning or off, got '${String(level)}'`, valueNode)
     }
@@ -218,7 +269,11 @@ function parseChecks(node: Node | null, checks: DatasetChecks, lineOf: LineOf, f
     if (target === 'labelBalance' && typeof value === 'object' && value !== null) {
       const minShare = (value as Record<string, unknown>).min_share
       if (minShare !== undefined) {
-        if (typeof minShare !== 'number' || minShare <= 0 || minShare >= 0.5) fail(`label_balance.min_share must be a number in (0, 0.5), got ${JSON.stringify(minShare)}`, valueNode)
+        if (typeof minShare !== 'number' || minShare <= 0 || minShare >= 0.5)
+          fail(
+            `label_balance.min_share must be a number in (0, 0.5), got ${JSON.stringify(minShare)}`,
+            valueNode,
+          )
         check.minShare = minShare as number
       }
     }
@@ -226,7 +281,11 @@ function parseChecks(node: Node | null, checks: DatasetChecks, lineOf: LineOf, f
 }
 
 /** Every column an expectation names must exist (except in expect_column_to_exist, whose point is to ask). */
-export function checkSuiteColumns(suite: ExpectationSuite, columns: readonly string[], dataFile: string): void {
+export function checkSuiteColumns(
+  suite: ExpectationSuite,
+  columns: readonly string[],
+  dataFile: string,
+): void {
   const known = new Set(columns)
   for (const spec of suite.expectations) {
     if (spec.type === 'expect_column_to_exist') continue

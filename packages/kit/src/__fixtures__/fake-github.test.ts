@@ -9,7 +9,7 @@ beforeAll(async () => {
     'acme',
     'models',
     7,
-    Array.from({ length: 150 }, (_, i) => `comment ${i}`)
+    Array.from({ length: 150 }, (_, i) => `comment ${i}`),
   )
 })
 afterAll(() => github.close())
@@ -20,12 +20,12 @@ async function call(path: string, init: { token?: string; method?: string; body?
   const response = await fetch(`${github.url}${path}`, {
     method: init.method ?? 'GET',
     headers,
-    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) })
+    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
   })
   return {
     status: response.status,
     link: response.headers.get('link'),
-    data: (await response.json()) as unknown
+    data: (await response.json()) as unknown,
   }
 }
 
@@ -36,13 +36,13 @@ describe('fake GitHub', () => {
     expect((first.data as unknown[]).length).toBe(100)
     expect(first.link).toBe(
       `<${github.url}/repos/acme/models/issues/7/comments?per_page=100&page=2>; rel="next", ` +
-        `<${github.url}/repos/acme/models/issues/7/comments?per_page=100&page=2>; rel="last"`
+        `<${github.url}/repos/acme/models/issues/7/comments?per_page=100&page=2>; rel="last"`,
     )
     const second = await call('/repos/acme/models/issues/7/comments?per_page=100&page=2', {
-      token: READ_TOKEN
+      token: READ_TOKEN,
     })
     expect((second.data as Array<{ body: string }>).map((c) => c.body)).toEqual(
-      Array.from({ length: 50 }, (_, i) => `comment ${i + 100}`)
+      Array.from({ length: 50 }, (_, i) => `comment ${i + 100}`),
     )
     expect(second.link).not.toContain('rel="next"')
     expect(second.link).toContain('rel="prev"')
@@ -62,16 +62,16 @@ describe('fake GitHub', () => {
     expect((await call('/repos/acme/other/issues/7/comments', { token: READ_TOKEN })).status).toBe(404)
     const post = { method: 'POST', body: { body: 'hi' } }
     expect((await call('/repos/acme/models/issues/7/comments', { token: READ_TOKEN, ...post })).status).toBe(
-      403
+      403,
     )
     expect(
       (
         await call('/repos/acme/models/issues/comments/1', {
           token: WRITE_TOKEN,
           method: 'PATCH',
-          body: { body: 'x' }
+          body: { body: 'x' },
         })
-      ).status
+      ).status,
     ).toBe(404)
   })
 
@@ -79,7 +79,7 @@ describe('fake GitHub', () => {
     const created = await call('/repos/acme/models/issues/8/comments', {
       token: WRITE_TOKEN,
       method: 'POST',
-      body: { body: 'first' }
+      body: { body: 'first' },
     })
     expect(created.status).toBe(201)
     const { id, html_url } = created.data as { id: number; html_url: string }
@@ -87,13 +87,13 @@ describe('fake GitHub', () => {
     const edited = await call(`/repos/acme/models/issues/comments/${id}`, {
       token: WRITE_TOKEN,
       method: 'PATCH',
-      body: { body: 'second' }
+      body: { body: 'second' },
     })
     expect(edited.status).toBe(200)
     expect(github.comments('acme', 'models', 8).map((c) => c.body)).toEqual(['second'])
     expect(
       (await call('/repos/acme/models/issues/8/comments', { token: WRITE_TOKEN, method: 'POST', body: {} }))
-        .status
+        .status,
     ).toBe(422)
   })
 })

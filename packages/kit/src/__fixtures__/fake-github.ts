@@ -60,7 +60,7 @@ interface Parsed {
 }
 
 export async function startFakeGitHub(
-  tokens: Record<string, TokenAccess> = { [WRITE_TOKEN]: 'write', [READ_TOKEN]: 'read' }
+  tokens: Record<string, TokenAccess> = { [WRITE_TOKEN]: 'write', [READ_TOKEN]: 'read' },
 ): Promise<FakeGitHub> {
   const repos = new Map<string, Map<number, FakeComment[]>>()
   const requests: RecordedRequest[] = []
@@ -89,20 +89,20 @@ export async function startFakeGitHub(
       html_url: `https://github.com/${owner}/${repo}/issues/${issueNumber}#issuecomment-${id}`,
       created_at: at,
       updated_at: at,
-      user: { login }
+      user: { login },
     }
   }
 
   const notFound: Reply = {
     status: 404,
-    body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' }
+    body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' },
   }
   const forbidden: Reply = {
     status: 403,
     body: {
       message: 'Resource not accessible by integration',
-      documentation_url: 'https://docs.github.com/rest'
-    }
+      documentation_url: 'https://docs.github.com/rest',
+    },
   }
 
   const routes: Route[] = [
@@ -119,7 +119,7 @@ export async function startFakeGitHub(
         const link = linkHeader(`${origin}${url.pathname}`, url.searchParams, page, lastPage)
         const headers: Record<string, string> = link === '' ? {} : { link }
         return { status: 200, body: data, headers }
-      }
+      },
     },
     {
       method: 'POST',
@@ -133,7 +133,7 @@ export async function startFakeGitHub(
         const comment = newComment(owner, repo, Number(issue), text, 'github-actions[bot]')
         list.push(comment)
         return { status: 201, body: comment }
-      }
+      },
     },
     {
       method: 'PATCH',
@@ -150,8 +150,8 @@ export async function startFakeGitHub(
         comment.body = text
         comment.updated_at = new Date(clock).toISOString()
         return { status: 200, body: comment }
-      }
-    }
+      },
+    },
   ]
 
   const server = createServer((req, res) => {
@@ -179,7 +179,7 @@ export async function startFakeGitHub(
       query: Object.fromEntries(url.searchParams),
       token,
       body,
-      status: result.status
+      status: result.status,
     })
     res.writeHead(result.status, { 'content-type': 'application/json; charset=utf-8', ...result.headers })
     res.end(JSON.stringify(result.body))
@@ -190,7 +190,7 @@ export async function startFakeGitHub(
     url: URL,
     token: string | undefined,
     body: unknown,
-    origin: string
+    origin: string,
   ): Reply => {
     if (token === undefined) return { status: 401, body: { message: 'Requires authentication' } }
     const access = tokens[token]
@@ -226,7 +226,7 @@ export async function startFakeGitHub(
       // Clients keep connections alive; without this close() would wait for them to time out.
       server.closeAllConnections()
       return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())))
-    }
+    },
   }
 }
 
@@ -235,8 +235,8 @@ function validationFailed(): Reply {
     status: 422,
     body: {
       message: 'Validation Failed',
-      errors: [{ resource: 'IssueComment', code: 'missing_field', field: 'body' }]
-    }
+      errors: [{ resource: 'IssueComment', code: 'missing_field', field: 'body' }],
+    },
   }
 }
 

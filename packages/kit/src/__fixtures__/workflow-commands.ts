@@ -32,7 +32,7 @@ export function captureStdout(): StdoutCapture {
     },
     restore() {
       process.stdout.write = original
-    }
+    },
   }
 }
 
