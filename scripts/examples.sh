@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 data=examples/readmission/data
-verify() { mkdir -p "$data" && (cd "$data" && sha256sum --quiet --check ../SHA256SUMS 2>/dev/null); }
+verify() { mkdir -p "$data" && (cd "$data" && sha256sum --quiet --check ../SHA256SUMS >/dev/null 2>&1); }
 if ! verify; then
   pnpm -s --filter @mlops/examples run generate >/dev/null
   verify || { echo "examples: generated data differs from examples/readmission/SHA256SUMS" >&2; exit 1; }
