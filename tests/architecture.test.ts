@@ -37,7 +37,7 @@ describe('import direction', () => {
     expect(offenders).toEqual([])
   })
 
-  it.each(packages.filter((p) => p !== 'kit' && p !== 'cli'))(
+  it.each(packages.filter((p) => p !== 'kit'))(
     'packages/%s does not import @actions/*',
     (name) => {
       const offenders = sourceFiles(join(root, 'packages', name, 'src')).flatMap((file) =>
