@@ -1,0 +1,3 @@
+export * from './onnx/graph-builder.js'
+export * from './onnx/preprocess.js'
+export * from './onnx/linear-model.js'
