@@ -7,7 +7,7 @@ cd "$root"
 source scripts/setup.sh
 step() { printf '\n== %s\n' "$*"; }
 step "example data";     bash scripts/examples.sh
-step "reference tools";  bash scripts/apt-deps.sh python3-scipy python3-numpy python3-onnx python3-sklearn
+step "reference tools";  bash scripts/apt-deps.sh python3-scipy python3-numpy python3-onnx python3-sklearn python3-pandas
 step "typecheck";        pnpm -s turbo run typecheck --output-logs=errors-only && pnpm -s exec tsc -p tests/tsconfig.json
 step "lint";             pnpm -s lint
 step "action docs";      node scripts/action-docs.mjs --check
