@@ -32,3 +32,9 @@ export {
 export { DEFAULT_MULTIPART, type MultipartOptions } from './proxy-artifacts.js'
 export { parseS3Uri, type S3Options } from './s3-artifacts.js'
 export { checkAlias, checkKey, RUN_ID, EXPERIMENT_ID } from './name-rules.js'
+export {
+  registerModelBundle,
+  RUN_KEY_TAG,
+  type RegisterBundleOptions,
+  type RegisterBundleResult,
+} from './register-bundle.js'
