@@ -11,6 +11,7 @@ export default tseslint.config(
       'coverage/**',
       'reports/**',
       'bench/.data/**',
+      'bench/.deps/**',
     ],
   },
   js.configs.recommended,

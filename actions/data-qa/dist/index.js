@@ -14954,7 +14954,7 @@ var require_util4 = __commonJS({
     var { getEncoding } = require_encoding();
     var { serializeAMimeType, parseMIMEType } = require_data_url();
     var { types } = __require("node:util");
-    var { StringDecoder } = __require("string_decoder");
+    var { StringDecoder: StringDecoder2 } = __require("string_decoder");
     var { btoa: btoa2 } = __require("node:buffer");
     var staticPropertyDescriptors = {
       enumerable: true,
@@ -15045,7 +15045,7 @@ var require_util4 = __commonJS({
             dataURL += serializeAMimeType(parsed);
           }
           dataURL += ";base64,";
-          const decoder4 = new StringDecoder("latin1");
+          const decoder4 = new StringDecoder2("latin1");
           for (const chunk of bytes) {
             dataURL += btoa2(decoder4.write(chunk));
           }
@@ -15074,7 +15074,7 @@ var require_util4 = __commonJS({
         }
         case "BinaryString": {
           let binaryString = "";
-          const decoder4 = new StringDecoder("latin1");
+          const decoder4 = new StringDecoder2("latin1");
           for (const chunk of bytes) {
             binaryString += decoder4.write(chunk);
           }
@@ -21540,7 +21540,7 @@ var require_float = __commonJS({
         return isFinite(num) ? num.toExponential() : stringifyNumber.stringifyNumber(node);
       }
     };
-    var float = {
+    var float2 = {
       identify: (value) => typeof value === "number",
       default: true,
       tag: "tag:yaml.org,2002:float",
@@ -21554,7 +21554,7 @@ var require_float = __commonJS({
       },
       stringify: stringifyNumber.stringifyNumber
     };
-    exports.float = float;
+    exports.float = float2;
     exports.floatExp = floatExp;
     exports.floatNaN = floatNaN;
   }
@@ -21614,7 +21614,7 @@ var require_schema = __commonJS({
     var seq = require_seq();
     var string = require_string();
     var bool = require_bool();
-    var float = require_float();
+    var float2 = require_float();
     var int = require_int();
     var schema = [
       map.map,
@@ -21625,9 +21625,9 @@ var require_schema = __commonJS({
       int.intOct,
       int.int,
       int.intHex,
-      float.floatNaN,
-      float.floatExp,
-      float.float
+      float2.floatNaN,
+      float2.floatExp,
+      float2.float
     ];
     exports.schema = schema;
   }
@@ -21980,7 +21980,7 @@ var require_float2 = __commonJS({
         return isFinite(num) ? num.toExponential() : stringifyNumber.stringifyNumber(node);
       }
     };
-    var float = {
+    var float2 = {
       identify: (value) => typeof value === "number",
       default: true,
       tag: "tag:yaml.org,2002:float",
@@ -21997,7 +21997,7 @@ var require_float2 = __commonJS({
       },
       stringify: stringifyNumber.stringifyNumber
     };
-    exports.float = float;
+    exports.float = float2;
     exports.floatExp = floatExp;
     exports.floatNaN = floatNaN;
   }
@@ -22269,7 +22269,7 @@ var require_schema3 = __commonJS({
     var string = require_string();
     var binary = require_binary();
     var bool = require_bool2();
-    var float = require_float2();
+    var float2 = require_float2();
     var int = require_int2();
     var merge = require_merge();
     var omap = require_omap();
@@ -22287,9 +22287,9 @@ var require_schema3 = __commonJS({
       int.intOct,
       int.int,
       int.intHex,
-      float.floatNaN,
-      float.floatExp,
-      float.float,
+      float2.floatNaN,
+      float2.floatExp,
+      float2.float,
       binary.binary,
       merge.merge,
       omap.omap,
@@ -22312,7 +22312,7 @@ var require_tags = __commonJS({
     var seq = require_seq();
     var string = require_string();
     var bool = require_bool();
-    var float = require_float();
+    var float2 = require_float();
     var int = require_int();
     var schema = require_schema();
     var schema$1 = require_schema2();
@@ -22333,9 +22333,9 @@ var require_tags = __commonJS({
     var tagsByName = {
       binary: binary.binary,
       bool: bool.boolTag,
-      float: float.float,
-      floatExp: float.floatExp,
-      floatNaN: float.floatNaN,
+      float: float2.float,
+      floatExp: float2.floatExp,
+      floatNaN: float2.floatNaN,
       floatTime: timestamp.floatTime,
       int: int.int,
       intHex: int.intHex,
@@ -27075,6 +27075,556 @@ function didYouMean(name, candidates) {
   return match === void 0 ? "" : ` (did you mean '${match}'?)`;
 }
 
+// ../../packages/data/src/batch.ts
+var RECORDS_PER_BATCH = 512;
+var ArrayBatch = class {
+  constructor(width) {
+    this.width = width;
+  }
+  width;
+  records = [];
+  get length() {
+    return this.records.length;
+  }
+  line(row) {
+    return this.records[row].line;
+  }
+  cell(row, column2) {
+    return this.records[row].values[column2] ?? null;
+  }
+  values(row) {
+    return this.records[row].values.slice();
+  }
+};
+async function* readBatches(reader) {
+  if (reader.batches) {
+    yield* reader.batches();
+    return;
+  }
+  const batch = new ArrayBatch(reader.columns.length);
+  for await (const record of reader.records()) {
+    batch.records.push(record);
+    if (batch.records.length === RECORDS_PER_BATCH) {
+      yield batch;
+      batch.records.length = 0;
+    }
+  }
+  if (batch.records.length > 0) yield batch;
+}
+
+// ../../packages/data/src/csv.ts
+import { createReadStream } from "node:fs";
+import { stat as stat2 } from "node:fs/promises";
+import { StringDecoder } from "node:string_decoder";
+var DEFAULT_NULL_VALUES = ["", "NA", "N/A", "null", "NULL", "NaN", "nan", "None"];
+var SNIFFED_DELIMITERS = [",", ";", "	", "|"];
+var QUOTE = 34;
+var LF = 10;
+var CR = 13;
+var DEFAULT_CHUNK_SIZE = 64 * 1024;
+var MAX_TAIL_BYTES = 1024 * 1024;
+var MAX_RECORD_CHARS = 64 * 1024 * 1024;
+async function openCsv(file, options = {}) {
+  const delimiter = options.delimiter ?? ",";
+  if (delimiter !== "auto") checkDelimiter(delimiter);
+  const nullValues = options.nullValues ?? DEFAULT_NULL_VALUES;
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const { size } = await stat2(file);
+  const head2 = new CsvParser(file, delimiter, nullValues, true);
+  const stream = createReadStream(file, { encoding: "utf8", highWaterMark: chunkSize });
+  try {
+    for await (const chunk of stream) {
+      head2.feed(chunk, []);
+      if (head2.columns) break;
+    }
+    if (!head2.columns) head2.end([]);
+  } finally {
+    stream.destroy();
+  }
+  const columns = head2.columns;
+  if (!columns) throw new DataError(`${file}: the file is empty; a header row is required`, { file });
+  const resolvedDelimiter = head2.delimiter;
+  let bytesRead = 0;
+  async function* batches() {
+    const parser = new CsvParser(file, resolvedDelimiter, nullValues);
+    const input = createReadStream(file, { highWaterMark: chunkSize });
+    const decoder4 = new StringDecoder("utf8");
+    let tail;
+    bytesRead = 0;
+    try {
+      for await (const chunk of input) {
+        bytesRead = input.bytesRead;
+        let bytes = tail ? Buffer.concat([tail, chunk]) : chunk;
+        let cut = bytes.lastIndexOf(LF) + 1;
+        if (cut === 0 && bytes.length >= MAX_TAIL_BYTES) cut = bytes.length;
+        tail = cut < bytes.length ? bytes.subarray(cut) : void 0;
+        if (cut === 0) continue;
+        if (cut < bytes.length) bytes = bytes.subarray(0, cut);
+        const batch2 = parser.feedBatch(decoder4.write(bytes));
+        if (batch2 && batch2.length > 0) yield batch2;
+      }
+      const rest = (tail ? decoder4.write(tail) : "") + decoder4.end();
+      let batch = rest ? parser.feedBatch(rest) : void 0;
+      if (batch && batch.length > 0) yield batch;
+      batch = parser.endBatch();
+      if (batch && batch.length > 0) yield batch;
+    } finally {
+      input.destroy();
+    }
+  }
+  return {
+    file,
+    format: "csv",
+    columns,
+    totalBytes: size,
+    bytesRead: () => bytesRead,
+    batches,
+    async *records() {
+      for await (const batch of batches()) {
+        for (let row = 0; row < batch.length; row++)
+          yield { line: batch.lines[row], values: batch.values(row) };
+      }
+    }
+  };
+}
+function checkDelimiter(delimiter) {
+  if (delimiter.length !== 1 || delimiter === '"' || delimiter === "\n" || delimiter === "\r") {
+    throw new DataError(
+      `CSV delimiter must be one character other than a quote or a line break, or 'auto'; got ${JSON.stringify(delimiter)}`
+    );
+  }
+}
+function sniffDelimiter(headerLine) {
+  const counts = /* @__PURE__ */ new Map();
+  let quoted = false;
+  for (let i = 0; i < headerLine.length; i++) {
+    const char = headerLine[i];
+    if (char === '"') quoted = !quoted;
+    else if (!quoted && SNIFFED_DELIMITERS.includes(char)) counts.set(char, (counts.get(char) ?? 0) + 1);
+  }
+  let best = ",";
+  let bestCount = 0;
+  for (const candidate of SNIFFED_DELIMITERS) {
+    const count = counts.get(candidate) ?? 0;
+    if (count > bestCount) {
+      best = candidate;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+var NULL_CELL = -1;
+var STRING_CELL = -2;
+var CsvBatch = class {
+  constructor(width) {
+    this.width = width;
+    this.lines = new Float64Array(256);
+    this.starts = new Int32Array(256 * width);
+    this.ends = new Int32Array(256 * width);
+  }
+  width;
+  /** The text the offsets point into. */
+  text = "";
+  length = 0;
+  /** Start offset of each cell in `text`, or NULL_CELL, or STRING_CELL. */
+  starts;
+  /** End offset (exclusive) of each cell that has a start. */
+  ends;
+  lines;
+  /** Values of STRING_CELL cells, by cell index: quoted cells, unquoted, unescaped. */
+  strings = /* @__PURE__ */ new Map();
+  line(row) {
+    return this.lines[row];
+  }
+  cell(row, column2) {
+    const index = row * this.width + column2;
+    const start = this.starts[index];
+    if (start >= 0) return this.text.slice(start, this.ends[index]);
+    return start === NULL_CELL ? null : this.strings.get(index);
+  }
+  values(row) {
+    const values = [];
+    const text = this.text;
+    const starts = this.starts;
+    const ends = this.ends;
+    for (let index = row * this.width, last = index + this.width; index < last; index++) {
+      const start = starts[index];
+      values.push(
+        start >= 0 ? text.slice(start, ends[index]) : start === NULL_CELL ? null : this.strings.get(index)
+      );
+    }
+    return values;
+  }
+  reset(text) {
+    this.text = text;
+    this.length = 0;
+    if (this.strings.size > 0) this.strings.clear();
+  }
+  /** Room for one more record; its first cell index. */
+  reserve() {
+    const first = this.length * this.width;
+    if (this.length === this.lines.length) {
+      const lines = new Float64Array(this.lines.length * 2);
+      lines.set(this.lines);
+      this.lines = lines;
+      const starts = new Int32Array(this.starts.length * 2);
+      starts.set(this.starts);
+      this.starts = starts;
+      const ends = new Int32Array(this.ends.length * 2);
+      ends.set(this.ends);
+      this.ends = ends;
+    }
+    return first;
+  }
+};
+var CsvParser = class {
+  /** `headerOnly` stops after the header, so opening a file never fails on a bad record further down. */
+  constructor(file, delimiter, nullValues, headerOnly = false) {
+    this.file = file;
+    this.headerOnly = headerOnly;
+    this.delimiter = delimiter;
+    this.delimiterCode = delimiter === "auto" ? -1 : delimiter.charCodeAt(0);
+    this.nullTokens = [...new Set(nullValues)].filter((token) => token.length > 0);
+    this.longestNull = nullValues.reduce((longest, token) => Math.max(longest, token.length), 0);
+    this.emptyIsNull = nullValues.includes("");
+    for (const token of this.nullTokens)
+      if (token.charCodeAt(0) < 128) this.nullFirstChars[token.charCodeAt(0)] = 1;
+  }
+  file;
+  headerOnly;
+  columns;
+  delimiter;
+  delimiterCode;
+  nullTokens;
+  longestNull;
+  emptyIsNull;
+  nullFirstChars = new Uint8Array(128);
+  batch;
+  buffer = "";
+  waiting = [];
+  waitingLength = 0;
+  // After an incomplete record, wait until this many characters are buffered: retrying on every small chunk
+  // would rescan a long quoted field once per chunk.
+  resumeAt = 0;
+  line = 1;
+  started = false;
+  // Lines consumed by the last record taken through the slow path.
+  recordLines = 0;
+  /** Parses what it can of the text so far and pushes the complete records to `out`. */
+  feed(chunk, out) {
+    pushRecords(this.feedBatch(chunk), out);
+  }
+  /** The last records, at the end of the input. */
+  end(out) {
+    pushRecords(this.endBatch(), out);
+  }
+  /**
+   * Like `feed`, but returns the complete records as a batch (undefined before the header is known). The batch
+   * is reused: it is valid until the next call.
+   */
+  feedBatch(chunk) {
+    this.batch?.reset("");
+    if (!this.started) {
+      if (chunk.length === 0) return this.batch;
+      this.started = true;
+      if (chunk.charCodeAt(0) === 65279) chunk = chunk.slice(1);
+    }
+    this.waiting.push(chunk);
+    this.waitingLength += chunk.length;
+    if (this.buffer.length + this.waitingLength < this.resumeAt) return this.batch;
+    this.takeWaiting();
+    this.parse(false);
+    return this.batch;
+  }
+  endBatch() {
+    this.batch?.reset("");
+    this.takeWaiting();
+    this.parse(true);
+    return this.batch;
+  }
+  takeWaiting() {
+    if (this.waiting.length === 0) return;
+    this.buffer += this.waiting.length === 1 ? this.waiting[0] : this.waiting.join("");
+    this.waiting = [];
+    this.waitingLength = 0;
+  }
+  parse(final) {
+    const s = this.buffer;
+    const n = s.length;
+    if (this.delimiterCode < 0) {
+      const lineEnd = s.indexOf("\n");
+      if (lineEnd < 0 && !final) return this.incomplete(this.line);
+      this.delimiter = sniffDelimiter(s.slice(0, lineEnd < 0 ? n : lineEnd));
+      this.delimiterCode = this.delimiter.charCodeAt(0);
+    }
+    this.batch?.reset(s);
+    let p = 0;
+    let line = this.line;
+    let nextQuote = s.indexOf('"');
+    let complete = true;
+    while (p < n) {
+      let lineEnd = s.indexOf("\n", p);
+      if (nextQuote >= 0 && nextQuote < p) nextQuote = s.indexOf('"', p);
+      if (nextQuote < 0 || lineEnd >= 0 && nextQuote > lineEnd) {
+        if (lineEnd < 0) {
+          if (!final) {
+            complete = false;
+            break;
+          }
+          lineEnd = n;
+        }
+        let end = lineEnd;
+        if (end > p && s.charCodeAt(end - 1) === CR) end--;
+        if (end > p) {
+          if (this.batch) this.addLine(s, p, end, line);
+          else {
+            this.setHeader(s.slice(p, end).split(this.delimiter), line);
+            this.batch.reset(s);
+          }
+        }
+        line++;
+        p = lineEnd + 1;
+        if (this.headerOnly && this.columns) break;
+      } else {
+        const values = [];
+        const next = this.parseSlow(s, p, line, final, values);
+        if (next < 0) {
+          complete = false;
+          break;
+        }
+        if (this.batch) this.addValues(values, line);
+        else {
+          this.setHeader(values, line);
+          this.batch.reset(s);
+        }
+        line += this.recordLines;
+        p = next;
+        if (this.headerOnly && this.columns) break;
+      }
+    }
+    this.line = line;
+    this.buffer = p >= n ? "" : s.slice(p);
+    if (complete) this.resumeAt = 0;
+    else this.incomplete(line);
+  }
+  incomplete(line) {
+    if (this.buffer.length > MAX_RECORD_CHARS) {
+      throw new DataError(
+        `${this.file}:${line}: a record longer than ${MAX_RECORD_CHARS / 1024 / 1024} Mi characters starts here; is a quote left open?`,
+        { file: this.file, line }
+      );
+    }
+    this.resumeAt = Math.max(this.buffer.length * 2, 1);
+  }
+  /** Records the cells of the quote-free line s[p, end) as offsets. */
+  addLine(s, p, end, line) {
+    const batch = this.batch;
+    const width = batch.width;
+    const first = batch.reserve();
+    const starts = batch.starts;
+    const ends = batch.ends;
+    const last = first + width;
+    let cell2 = first;
+    let from = p;
+    const delimiter = this.delimiterCode;
+    for (let i = p; i < end; i++) {
+      if (s.charCodeAt(i) !== delimiter) continue;
+      if (cell2 < last) {
+        starts[cell2] = from;
+        ends[cell2] = i;
+      }
+      cell2++;
+      from = i + 1;
+    }
+    if (cell2 < last) {
+      starts[cell2] = from;
+      ends[cell2] = end;
+    }
+    cell2++;
+    if (cell2 !== last) this.fieldCountError(cell2 - first, line);
+    const longestNull = this.longestNull;
+    const nullFirstChars = this.nullFirstChars;
+    for (cell2 = first; cell2 < last; cell2++) {
+      const start = starts[cell2];
+      const length = ends[cell2] - start;
+      if (length > longestNull) continue;
+      if (length > 0) {
+        const c = s.charCodeAt(start);
+        if (c < 128 && nullFirstChars[c] === 0) continue;
+      }
+      if (this.isNull(s, start, start + length)) starts[cell2] = NULL_CELL;
+    }
+    batch.lines[batch.length++] = line;
+  }
+  /** Records the cells of a record the slow path parsed (its unquoted null tokens already null). */
+  addValues(values, line) {
+    const batch = this.batch;
+    if (values.length !== batch.width) this.fieldCountError(values.length, line);
+    const first = batch.reserve();
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
+      if (value === null) batch.starts[first + i] = NULL_CELL;
+      else {
+        batch.starts[first + i] = STRING_CELL;
+        batch.strings.set(first + i, value);
+      }
+    }
+    batch.lines[batch.length++] = line;
+  }
+  fieldCountError(found, line) {
+    throw new DataError(`${this.file}:${line}: expected ${this.columns.length} fields, found ${found}`, {
+      file: this.file,
+      line
+    });
+  }
+  /**
+   * Parses the record at `p` character by character, pushing its cells into `values`. Returns the index after
+   * the record and sets `recordLines`, or -1 when the buffer ends before the record does.
+   */
+  parseSlow(s, p, line, final, values) {
+    const n = s.length;
+    const delimiter = this.delimiterCode;
+    const mapNulls = this.columns !== void 0;
+    let i = p;
+    let lines = 0;
+    for (; ; ) {
+      if (i < n && s.charCodeAt(i) === QUOTE) {
+        const openLine = line + lines;
+        let value = "";
+        let from = i + 1;
+        for (; ; ) {
+          const close = s.indexOf('"', from);
+          if (close < 0) {
+            if (!final) return -1;
+            throw new DataError(
+              `${this.file}:${openLine}: quoted field ${values.length + 1} opened here is never closed (unterminated quote at end of file)`,
+              { file: this.file, line: openLine }
+            );
+          }
+          lines += countNewlines(s, from, close);
+          if (close + 1 >= n && !final) return -1;
+          if (s.charCodeAt(close + 1) === QUOTE) {
+            value += s.slice(from, close + 1);
+            from = close + 2;
+            continue;
+          }
+          value += s.slice(from, close);
+          i = close + 1;
+          break;
+        }
+        values.push(value);
+        if (i >= n) break;
+        const c = s.charCodeAt(i);
+        if (c === delimiter) {
+          i++;
+          continue;
+        }
+        if (c === LF) {
+          i++;
+          lines++;
+          break;
+        }
+        if (c === CR) {
+          if (i + 1 >= n) {
+            if (!final) return -1;
+            i++;
+            break;
+          }
+          if (s.charCodeAt(i + 1) === LF) {
+            i += 2;
+            lines++;
+            break;
+          }
+        }
+        throw new DataError(
+          `${this.file}:${line + lines}: unexpected character after the closing quote of field ${values.length}; a quote inside a quoted field must be doubled ("")`,
+          { file: this.file, line: line + lines }
+        );
+      }
+      let j = i;
+      while (j < n) {
+        const c = s.charCodeAt(j);
+        if (c === delimiter || c === LF) break;
+        if (c === QUOTE) {
+          throw new DataError(
+            `${this.file}:${line + lines}: stray quote in unquoted field ${values.length + 1}; quote the whole field and double the quote ("")`,
+            { file: this.file, line: line + lines }
+          );
+        }
+        j++;
+      }
+      if (j >= n && !final) return -1;
+      let end = j;
+      if (end > i && s.charCodeAt(end - 1) === CR && (j >= n || s.charCodeAt(j) === LF)) end--;
+      values.push(mapNulls && this.isNull(s, i, end) ? null : s.slice(i, end));
+      if (j >= n) {
+        i = j;
+        break;
+      }
+      i = j + 1;
+      if (s.charCodeAt(j) === LF) {
+        lines++;
+        break;
+      }
+    }
+    this.recordLines = lines;
+    return i;
+  }
+  /**
+   * Whether s[start, end) is a null token. Comparing every cell against a set is slow; the length and the
+   * first character rule out almost every cell before any token is compared.
+   */
+  isNull(s, start, end) {
+    const length = end - start;
+    if (length === 0) return this.emptyIsNull;
+    if (length > this.longestNull) return false;
+    const first = s.charCodeAt(start);
+    if (first < 128 && this.nullFirstChars[first] === 0) return false;
+    for (const token of this.nullTokens)
+      if (token.length === length && s.startsWith(token, start)) return true;
+    return false;
+  }
+  setHeader(values, line) {
+    this.columns = this.checkHeader(values, line);
+    this.batch = new CsvBatch(this.columns.length);
+  }
+  checkHeader(values, line) {
+    const names = values.map((value) => value === null ? "" : String(value));
+    const seen = /* @__PURE__ */ new Map();
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
+      if (name.trim() === "") {
+        throw new DataError(
+          `${this.file}:${line}: column ${i + 1} of the header has no name; every column needs one`,
+          {
+            file: this.file,
+            line
+          }
+        );
+      }
+      const first = seen.get(name);
+      if (first !== void 0) {
+        throw new DataError(
+          `${this.file}:${line}: column name '${name}' appears twice in the header (columns ${first + 1} and ${i + 1})`,
+          { file: this.file, line, column: name }
+        );
+      }
+      seen.set(name, i);
+    }
+    return names;
+  }
+};
+function pushRecords(batch, out) {
+  if (!batch) return;
+  for (let row = 0; row < batch.length; row++)
+    out.push({ line: batch.lines[row], values: batch.values(row) });
+}
+function countNewlines(s, from, to) {
+  let count = 0;
+  for (let i = from; i < to; i++) if (s.charCodeAt(i) === LF) count++;
+  return count;
+}
+
 // ../../packages/data/src/row-hash.ts
 function rowHash(values, skipIndex = -1) {
   let a = 2166136261;
@@ -27454,10 +28004,14 @@ function stringKind(s) {
   return isBooleanString(s) ? "boolean" : "string";
 }
 function numericKind(s) {
-  const n = s.length;
-  let i = 0;
-  let c = s.charCodeAt(0);
-  if (c === 43 || c === 45) i = 1;
+  return numericKindAt(s, 0, s.length);
+}
+function numericKindAt(s, start, end) {
+  if (start >= end) return NOT_NUMERIC;
+  const n = end;
+  let i = start;
+  let c = s.charCodeAt(i);
+  if (c === 43 || c === 45) i++;
   let digits = 0;
   while (i < n && (c = s.charCodeAt(i)) >= 48 && c <= 57) {
     i++;
@@ -27485,11 +28039,21 @@ function numericKind(s) {
 }
 var POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => 10 ** i);
 function scanNumber(s, scan2) {
-  const n = s.length;
-  let i = 0;
-  let c = s.charCodeAt(0);
+  return scanNumberAt(s, 0, s.length, scan2);
+}
+function scanNumberAt(s, start, end, scan2) {
+  scan2.canonical = false;
+  if (start >= end) {
+    scan2.kind = NOT_NUMERIC;
+    return NaN;
+  }
+  const n = end;
+  let i = start;
+  let c = s.charCodeAt(i);
   const negative = c === 45;
-  if (negative || c === 43) i = 1;
+  const signed = negative || c === 43;
+  if (signed) i++;
+  const leadingZero = s.charCodeAt(i) === 48;
   let mantissa = 0;
   let digits = 0;
   while (i < n && (c = s.charCodeAt(i)) >= 48 && c <= 57) {
@@ -27503,7 +28067,8 @@ function scanNumber(s, scan2) {
       return NaN;
     }
     scan2.kind = INTEGER;
-    if (digits > 15) return Number(s);
+    if (digits > 15) return Number(s.slice(start, end));
+    scan2.canonical = (!signed || negative && mantissa !== 0) && !(leadingZero && digits > 1);
     return negative ? -mantissa : mantissa;
   }
   if (c === 46) {
@@ -27520,13 +28085,14 @@ function scanNumber(s, scan2) {
     }
     if (i === n) {
       scan2.kind = DECIMAL;
-      if (digits > 15) return Number(s);
+      if (digits > 15) return Number(s.slice(start, end));
       const value = mantissa / POWERS_OF_TEN[digits - integerDigits];
+      scan2.canonical = (!signed || negative) && integerDigits > 0 && !(leadingZero && integerDigits > 1) && digits > integerDigits && s.charCodeAt(end - 1) !== 48 && value >= 1e-6;
       return negative ? -value : value;
     }
   }
-  scan2.kind = numericKind(s);
-  return scan2.kind === NOT_NUMERIC ? NaN : Number(s);
+  scan2.kind = numericKindAt(s, start, end);
+  return scan2.kind === NOT_NUMERIC ? NaN : Number(s.slice(start, end));
 }
 function isBooleanString(s) {
   if (s.length === 4) return s === "true" || s.toLowerCase() === "true";
@@ -27557,7 +28123,7 @@ function toNumber(cell2) {
   const value = scanNumber(cell2, scratch);
   return Number.isFinite(value) ? value : void 0;
 }
-var scratch = { kind: NOT_NUMERIC };
+var scratch = { kind: NOT_NUMERIC, canonical: false };
 function widenType(a, b) {
   if (a === b || b === "empty") return a;
   if (a === "empty") return b;
@@ -27872,356 +28438,6 @@ function leakageCheck(config, labelIndex) {
 // ../../packages/data/src/open-table.ts
 import { glob, stat as stat4 } from "node:fs/promises";
 import { extname, isAbsolute, resolve as resolve2 } from "node:path";
-
-// ../../packages/data/src/csv.ts
-import { createReadStream } from "node:fs";
-import { stat as stat2 } from "node:fs/promises";
-var DEFAULT_NULL_VALUES = ["", "NA", "N/A", "null", "NULL", "NaN", "nan", "None"];
-var SNIFFED_DELIMITERS = [",", ";", "	", "|"];
-var QUOTE = 34;
-var LF = 10;
-var CR = 13;
-var DEFAULT_CHUNK_SIZE = 64 * 1024;
-var MAX_RECORD_CHARS = 64 * 1024 * 1024;
-async function openCsv(file, options = {}) {
-  const delimiter = options.delimiter ?? ",";
-  if (delimiter !== "auto") checkDelimiter(delimiter);
-  const nullValues = options.nullValues ?? DEFAULT_NULL_VALUES;
-  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  const { size } = await stat2(file);
-  const head2 = new CsvParser(file, delimiter, nullValues, true);
-  const stream = createReadStream(file, { encoding: "utf8", highWaterMark: chunkSize });
-  try {
-    for await (const chunk of stream) {
-      head2.feed(chunk, []);
-      if (head2.columns) break;
-    }
-    if (!head2.columns) head2.end([]);
-  } finally {
-    stream.destroy();
-  }
-  const columns = head2.columns;
-  if (!columns) throw new DataError(`${file}: the file is empty; a header row is required`, { file });
-  const resolvedDelimiter = head2.delimiter;
-  let bytesRead = 0;
-  return {
-    file,
-    format: "csv",
-    columns,
-    totalBytes: size,
-    bytesRead: () => bytesRead,
-    async *records() {
-      const parser = new CsvParser(file, resolvedDelimiter, nullValues);
-      const batch = [];
-      const input = createReadStream(file, { encoding: "utf8", highWaterMark: chunkSize });
-      bytesRead = 0;
-      try {
-        for await (const chunk of input) {
-          bytesRead = input.bytesRead;
-          parser.feed(chunk, batch);
-          for (let i = 0; i < batch.length; i++) yield batch[i];
-          batch.length = 0;
-        }
-        parser.end(batch);
-        for (let i = 0; i < batch.length; i++) yield batch[i];
-      } finally {
-        input.destroy();
-      }
-    }
-  };
-}
-function checkDelimiter(delimiter) {
-  if (delimiter.length !== 1 || delimiter === '"' || delimiter === "\n" || delimiter === "\r") {
-    throw new DataError(
-      `CSV delimiter must be one character other than a quote or a line break, or 'auto'; got ${JSON.stringify(delimiter)}`
-    );
-  }
-}
-function sniffDelimiter(headerLine) {
-  const counts = /* @__PURE__ */ new Map();
-  let quoted = false;
-  for (let i = 0; i < headerLine.length; i++) {
-    const char = headerLine[i];
-    if (char === '"') quoted = !quoted;
-    else if (!quoted && SNIFFED_DELIMITERS.includes(char)) counts.set(char, (counts.get(char) ?? 0) + 1);
-  }
-  let best = ",";
-  let bestCount = 0;
-  for (const candidate of SNIFFED_DELIMITERS) {
-    const count = counts.get(candidate) ?? 0;
-    if (count > bestCount) {
-      best = candidate;
-      bestCount = count;
-    }
-  }
-  return best;
-}
-var CsvParser = class {
-  /** `headerOnly` stops after the header, so opening a file never fails on a bad record further down. */
-  constructor(file, delimiter, nullValues, headerOnly = false) {
-    this.file = file;
-    this.headerOnly = headerOnly;
-    this.delimiter = delimiter;
-    this.delimiterCode = delimiter === "auto" ? -1 : delimiter.charCodeAt(0);
-    this.nullSet = new Set(nullValues);
-    this.longestNull = nullValues.reduce((longest, token) => Math.max(longest, token.length), 0);
-    this.emptyIsNull = this.nullSet.has("");
-    for (const token of nullValues)
-      if (token.length > 0 && token.charCodeAt(0) < 128) this.nullFirstChars[token.charCodeAt(0)] = 1;
-  }
-  file;
-  headerOnly;
-  columns;
-  delimiter;
-  delimiterCode;
-  nullSet;
-  longestNull;
-  emptyIsNull;
-  nullFirstChars = new Uint8Array(128);
-  buffer = "";
-  waiting = [];
-  waitingLength = 0;
-  // After an incomplete record, wait until this many characters are buffered: retrying on every small chunk
-  // would rescan a long quoted field once per chunk.
-  resumeAt = 0;
-  line = 1;
-  started = false;
-  // Lines consumed by the last record taken through the slow path.
-  recordLines = 0;
-  feed(chunk, out) {
-    if (!this.started) {
-      if (chunk.length === 0) return;
-      this.started = true;
-      if (chunk.charCodeAt(0) === 65279) chunk = chunk.slice(1);
-    }
-    this.waiting.push(chunk);
-    this.waitingLength += chunk.length;
-    if (this.buffer.length + this.waitingLength < this.resumeAt) return;
-    this.takeWaiting();
-    this.parse(out, false);
-  }
-  end(out) {
-    this.takeWaiting();
-    this.parse(out, true);
-  }
-  takeWaiting() {
-    if (this.waiting.length === 0) return;
-    this.buffer += this.waiting.length === 1 ? this.waiting[0] : this.waiting.join("");
-    this.waiting = [];
-    this.waitingLength = 0;
-  }
-  parse(out, final) {
-    const s = this.buffer;
-    const n = s.length;
-    if (this.delimiterCode < 0) {
-      const lineEnd = s.indexOf("\n");
-      if (lineEnd < 0 && !final) return this.incomplete(this.line);
-      this.delimiter = sniffDelimiter(s.slice(0, lineEnd < 0 ? n : lineEnd));
-      this.delimiterCode = this.delimiter.charCodeAt(0);
-    }
-    const delimiter = this.delimiter;
-    let p = 0;
-    let line = this.line;
-    let nextQuote = s.indexOf('"');
-    let complete = true;
-    while (p < n) {
-      let lineEnd = s.indexOf("\n", p);
-      if (nextQuote >= 0 && nextQuote < p) nextQuote = s.indexOf('"', p);
-      if (nextQuote < 0 || lineEnd >= 0 && nextQuote > lineEnd) {
-        if (lineEnd < 0) {
-          if (!final) {
-            complete = false;
-            break;
-          }
-          lineEnd = n;
-        }
-        let end = lineEnd;
-        if (end > p && s.charCodeAt(end - 1) === CR) end--;
-        if (end > p) this.emit(s.slice(p, end).split(delimiter), line, out, true);
-        line++;
-        p = lineEnd + 1;
-        if (this.headerOnly && this.columns) break;
-      } else {
-        const values = [];
-        const next = this.parseSlow(s, p, line, final, values);
-        if (next < 0) {
-          complete = false;
-          break;
-        }
-        this.emit(values, line, out, false);
-        line += this.recordLines;
-        p = next;
-        if (this.headerOnly && this.columns) break;
-      }
-    }
-    this.line = line;
-    this.buffer = p >= n ? "" : s.slice(p);
-    if (complete) this.resumeAt = 0;
-    else this.incomplete(line);
-  }
-  incomplete(line) {
-    if (this.buffer.length > MAX_RECORD_CHARS) {
-      throw new DataError(
-        `${this.file}:${line}: a record longer than ${MAX_RECORD_CHARS / 1024 / 1024} Mi characters starts here; is a quote left open?`,
-        { file: this.file, line }
-      );
-    }
-    this.resumeAt = Math.max(this.buffer.length * 2, 1);
-  }
-  /**
-   * Parses the record at `p` character by character, pushing its cells into `values`. Returns the index after
-   * the record and sets `recordLines`, or -1 when the buffer ends before the record does.
-   */
-  parseSlow(s, p, line, final, values) {
-    const n = s.length;
-    const delimiter = this.delimiterCode;
-    const mapNulls = this.columns !== void 0;
-    let i = p;
-    let lines = 0;
-    for (; ; ) {
-      if (i < n && s.charCodeAt(i) === QUOTE) {
-        const openLine = line + lines;
-        let value = "";
-        let from = i + 1;
-        for (; ; ) {
-          const close = s.indexOf('"', from);
-          if (close < 0) {
-            if (!final) return -1;
-            throw new DataError(
-              `${this.file}:${openLine}: quoted field ${values.length + 1} opened here is never closed (unterminated quote at end of file)`,
-              { file: this.file, line: openLine }
-            );
-          }
-          lines += countNewlines(s, from, close);
-          if (close + 1 >= n && !final) return -1;
-          if (s.charCodeAt(close + 1) === QUOTE) {
-            value += s.slice(from, close + 1);
-            from = close + 2;
-            continue;
-          }
-          value += s.slice(from, close);
-          i = close + 1;
-          break;
-        }
-        values.push(value);
-        if (i >= n) break;
-        const c = s.charCodeAt(i);
-        if (c === delimiter) {
-          i++;
-          continue;
-        }
-        if (c === LF) {
-          i++;
-          lines++;
-          break;
-        }
-        if (c === CR) {
-          if (i + 1 >= n) {
-            if (!final) return -1;
-            i++;
-            break;
-          }
-          if (s.charCodeAt(i + 1) === LF) {
-            i += 2;
-            lines++;
-            break;
-          }
-        }
-        throw new DataError(
-          `${this.file}:${line + lines}: unexpected character after the closing quote of field ${values.length}; a quote inside a quoted field must be doubled ("")`,
-          { file: this.file, line: line + lines }
-        );
-      }
-      let j = i;
-      while (j < n) {
-        const c = s.charCodeAt(j);
-        if (c === delimiter || c === LF) break;
-        if (c === QUOTE) {
-          throw new DataError(
-            `${this.file}:${line + lines}: stray quote in unquoted field ${values.length + 1}; quote the whole field and double the quote ("")`,
-            { file: this.file, line: line + lines }
-          );
-        }
-        j++;
-      }
-      if (j >= n && !final) return -1;
-      let end = j;
-      if (end > i && s.charCodeAt(end - 1) === CR && (j >= n || s.charCodeAt(j) === LF)) end--;
-      const field = s.slice(i, end);
-      values.push(mapNulls && this.isNull(field) ? null : field);
-      if (j >= n) {
-        i = j;
-        break;
-      }
-      i = j + 1;
-      if (s.charCodeAt(j) === LF) {
-        lines++;
-        break;
-      }
-    }
-    this.recordLines = lines;
-    return i;
-  }
-  /** `mapNulls` is false for slow-path records, whose unquoted cells were mapped already and quoted ones must not be. */
-  /** Hashing every cell for a Set lookup is slow; the length and first character rule out almost every cell. */
-  isNull(value) {
-    if (value.length > this.longestNull) return false;
-    if (value.length === 0) return this.emptyIsNull;
-    const first = value.charCodeAt(0);
-    return (first >= 128 || this.nullFirstChars[first] === 1) && this.nullSet.has(value);
-  }
-  emit(values, line, out, mapNulls) {
-    const columns = this.columns;
-    if (!columns) {
-      this.columns = this.checkHeader(values, line);
-      return;
-    }
-    if (values.length !== columns.length) {
-      throw new DataError(`${this.file}:${line}: expected ${columns.length} fields, found ${values.length}`, {
-        file: this.file,
-        line
-      });
-    }
-    if (!mapNulls) {
-      out.push({ line, values });
-      return;
-    }
-    for (let i = 0; i < values.length; i++) {
-      if (this.isNull(values[i])) values[i] = null;
-    }
-    out.push({ line, values });
-  }
-  checkHeader(values, line) {
-    const names = values.map((value) => value === null ? "" : String(value));
-    const seen = /* @__PURE__ */ new Map();
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i];
-      if (name.trim() === "") {
-        throw new DataError(
-          `${this.file}:${line}: column ${i + 1} of the header has no name; every column needs one`,
-          {
-            file: this.file,
-            line
-          }
-        );
-      }
-      const first = seen.get(name);
-      if (first !== void 0) {
-        throw new DataError(
-          `${this.file}:${line}: column name '${name}' appears twice in the header (columns ${first + 1} and ${i + 1})`,
-          { file: this.file, line, column: name }
-        );
-      }
-      seen.set(name, i);
-    }
-    return names;
-  }
-};
-function countNewlines(s, from, to) {
-  let count = 0;
-  for (let i = from; i < to; i++) if (s.charCodeAt(i) === LF) count++;
-  return count;
-}
 
 // ../../packages/data/src/jsonl.ts
 import { createReadStream as createReadStream2 } from "node:fs";
@@ -36783,9 +36999,12 @@ async function expandDatasetPaths(patterns, cwd) {
 
 // ../../packages/data/src/sketch/hash.ts
 function hash64(s, out) {
+  hash64At(s, 0, s.length, out);
+}
+function hash64At(s, start, end, out) {
   let a = 2166136261;
   let b = 2538058380;
-  for (let i = 0; i < s.length; i++) {
+  for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);
     a = Math.imul(a ^ c, 16777619);
     b = Math.imul(b ^ c, 1540483477);
@@ -36801,6 +37020,20 @@ function fmix32(h) {
   h = Math.imul(h, 3266489909);
   h ^= h >>> 16;
   return h >>> 0;
+}
+var float = new Float64Array(1);
+var words = new Uint32Array(float.buffer);
+function hashNumber(x, out) {
+  if ((x | 0) === x && !Object.is(x, -0)) {
+    out[0] = fmix32(x ^ 1013904242);
+    out[1] = fmix32(x ^ 2773480762);
+    return;
+  }
+  float[0] = x;
+  const low = words[0];
+  const high = words[1];
+  out[0] = fmix32(high ^ fmix32(low ^ 1359893119));
+  out[1] = fmix32(low ^ fmix32(high ^ 2600822924));
 }
 
 // ../../packages/data/src/sketch/hyperloglog.ts
@@ -36890,8 +37123,10 @@ var KllSketch = class {
   k;
   buffer;
   buffered = 0;
-  // levels[h] for h >= 1 is sorted; levels[0] is unused (the buffer is level 0).
-  levels = [[]];
+  // levels[h] for h >= 1 holds its sorted items in [0, sizes[h]); levels[0] is unused (the buffer is level 0).
+  // Typed arrays that grow by doubling and are merged into in place: a compaction allocates nothing.
+  levels = [new Float64Array(0)];
+  sizes = [0];
   capacities = [0];
   n = 0;
   minimum = Infinity;
@@ -36917,7 +37152,7 @@ var KllSketch = class {
   /** Numbers currently kept: about 4k whatever n is. */
   get retained() {
     let total = this.buffered;
-    for (const level of this.levels) total += level.length;
+    for (const size of this.sizes) total += size;
     return total;
   }
   add(x) {
@@ -36981,7 +37216,8 @@ var KllSketch = class {
     for (let i = 0; i < this.buffered; i++) items.push({ value: this.buffer[i], weight: 1 });
     for (let h = 1; h < this.levels.length; h++) {
       const weight = 2 ** h;
-      for (const value of this.levels[h]) items.push({ value, weight });
+      const level = this.levels[h];
+      for (let i = 0; i < this.sizes[h]; i++) items.push({ value: level[i], weight });
     }
     items.sort((a, b) => a.value - b.value);
     const values = new Float64Array(items.length);
@@ -36997,27 +37233,46 @@ var KllSketch = class {
     return { values, cumulative };
   }
   compactBuffer() {
-    const sorted = this.buffer.sort();
+    const sorted = sortBuffer(this.buffer);
     const start = this.k % 2;
-    this.promote(1, sorted, start);
+    this.promote(1, sorted, start, this.k);
     this.buffered = start;
     for (let h = 1; h < this.levels.length; h++) {
-      const level = this.levels[h];
-      if (level.length < this.capacities[h]) continue;
-      const odd = level.length % 2;
-      this.promote(h + 1, level, odd);
-      this.levels[h] = odd === 1 ? [level[0]] : [];
+      const size = this.sizes[h];
+      if (size < this.capacities[h]) continue;
+      const odd = size % 2;
+      this.promote(h + 1, this.levels[h], odd, size);
+      this.sizes[h] = odd;
     }
   }
-  /** Moves every other item of sorted `items[start..]` up into level `target` with double weight. */
-  promote(target, items, start) {
+  /** Moves every other item of sorted `items[start, end)` up into level `target` with double weight. */
+  promote(target, items, start, end) {
     if (target === this.levels.length) this.addLevel();
-    const promoted = [];
-    for (let i = start + this.randomBit(); i < items.length; i += 2) promoted.push(items[i]);
-    this.levels[target] = mergeSorted(this.levels[target], promoted);
+    const first = start + this.randomBit();
+    const count = end - first + 1 >>> 1;
+    const size = this.sizes[target];
+    let level = this.levels[target];
+    if (size + count > level.length) {
+      const grown = new Float64Array(Math.max(size + count, 2 * level.length, 16));
+      grown.set(level.subarray(0, size));
+      this.levels[target] = level = grown;
+    }
+    let i = size - 1;
+    let j = first + 2 * (count - 1);
+    let out = size + count - 1;
+    while (j >= first) {
+      const promoted = items[j];
+      if (i >= 0 && level[i] > promoted) level[out--] = level[i--];
+      else {
+        level[out--] = promoted;
+        j -= 2;
+      }
+    }
+    this.sizes[target] = size + count;
   }
   addLevel() {
-    this.levels.push([]);
+    this.levels.push(new Float64Array(0));
+    this.sizes.push(0);
     const top = this.levels.length - 1;
     this.capacities = this.levels.map(
       (_, h) => h === 0 ? this.k : Math.max(8, Math.ceil(this.k * (2 / 3) ** (top - h)))
@@ -37032,16 +37287,63 @@ var KllSketch = class {
     return x >>> 0 & 1;
   }
 };
-function mergeSorted(a, b) {
-  if (a.length === 0) return b;
-  const merged = new Array(a.length + b.length);
-  let i = 0;
-  let j = 0;
-  let out = 0;
-  while (i < a.length && j < b.length) merged[out++] = a[i] <= b[j] ? a[i++] : b[j++];
-  while (i < a.length) merged[out++] = a[i++];
-  while (j < b.length) merged[out++] = b[j++];
-  return merged;
+var bucketOf = new Int32Array(0);
+var bucketEnds = new Int32Array(0);
+var scattered = new Float64Array(0);
+var SMALL_BUCKET = 16;
+function sortBuffer(values) {
+  const n = values.length;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const x = values[i];
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  const scale = (n - 1) / (max - min);
+  if (!(max > min) || !Number.isFinite(scale) || scale === 0) return max > min ? values.sort() : values;
+  if (bucketOf.length < n) {
+    bucketOf = new Int32Array(n);
+    bucketEnds = new Int32Array(n + 1);
+    scattered = new Float64Array(n);
+  }
+  const ends = bucketEnds;
+  ends.fill(0, 0, n + 1);
+  for (let i = 0; i < n; i++) {
+    const bucket = Math.min(n - 1, (values[i] - min) * scale | 0);
+    bucketOf[i] = bucket;
+    ends[bucket + 1]++;
+  }
+  for (let b = 0; b < n; b++) ends[b + 1] += ends[b];
+  for (let i = 0; i < n; i++) scattered[ends[bucketOf[i]]++] = values[i];
+  let start = 0;
+  for (let b = 0; b < n; b++) {
+    const end = ends[b];
+    const size = end - start;
+    if (size === 1) values[start] = scattered[start];
+    else if (size > 1 && size <= SMALL_BUCKET) {
+      values[start] = scattered[start];
+      for (let i = start + 1; i < end; i++) {
+        const x = scattered[i];
+        let j = i - 1;
+        while (j >= start && values[j] > x) {
+          values[j + 1] = values[j];
+          j--;
+        }
+        values[j + 1] = x;
+      }
+    } else if (size > SMALL_BUCKET) {
+      let same = true;
+      const first = scattered[start];
+      for (let i = start; i < end; i++) {
+        values[i] = scattered[i];
+        if (scattered[i] !== first) same = false;
+      }
+      if (!same) values.subarray(start, end).sort();
+    }
+    start = end;
+  }
+  return values;
 }
 
 // ../../packages/data/src/sketch/heavy-hitters.ts
@@ -37049,6 +37351,7 @@ var HeavyHitters = class {
   capacity;
   maxSize;
   mask;
+  // A key is a string, or a number standing for its canonical text (String(key)); see `addNumber`.
   keys;
   hashes;
   counts;
@@ -37116,6 +37419,65 @@ var HeavyHitters = class {
     this.counts[slot] = 1;
     this.used++;
   }
+  /**
+   * `add(text.slice(start, end), hash)` without making the string unless the value is new: a CSV profile looks
+   * values up where they lie in the parsed text.
+   */
+  addAt(text, start, end, hash2) {
+    this.total++;
+    hash2 |= 0;
+    const keys = this.keys;
+    const mask = this.mask;
+    const length = end - start;
+    let slot = hash2 & mask;
+    for (; ; ) {
+      const key = keys[slot];
+      if (key === void 0) break;
+      if (this.hashes[slot] === hash2 && typeof key === "string" && key.length === length && sameText(key, text, start)) {
+        this.counts[slot]++;
+        return;
+      }
+      slot = slot + 1 & mask;
+    }
+    if (this.used >= this.maxSize) {
+      this.purge();
+      slot = this.freeSlot(hash2);
+    }
+    keys[slot] = ownString(text.slice(start, end));
+    this.hashes[slot] = hash2;
+    this.counts[slot] = 1;
+    this.used++;
+  }
+  /**
+   * Counts the text `String(value)` by its number: for a caller that knows the text is the number's canonical
+   * form, so that the number and the text are interchangeable as keys. Such a caller must pass every canonical
+   * numeric text this way and never as a string, or one text would be counted under two keys. -0 is not
+   * canonical (String(-0) is '0').
+   */
+  addNumber(value, hash2) {
+    this.total++;
+    hash2 |= 0;
+    const keys = this.keys;
+    const mask = this.mask;
+    let slot = hash2 & mask;
+    for (; ; ) {
+      const key = keys[slot];
+      if (key === void 0) break;
+      if (this.hashes[slot] === hash2 && key === value) {
+        this.counts[slot]++;
+        return;
+      }
+      slot = slot + 1 & mask;
+    }
+    if (this.used >= this.maxSize) {
+      this.purge();
+      slot = this.freeSlot(hash2);
+    }
+    keys[slot] = value;
+    this.hashes[slot] = hash2;
+    this.counts[slot] = 1;
+    this.used++;
+  }
   /** The `k` values with the highest counts, highest first (ties by value). */
   top(k) {
     const entries = this.entries().map(({ value, count }) => ({ value, count }));
@@ -37125,8 +37487,9 @@ var HeavyHitters = class {
   entries() {
     const entries = [];
     for (let slot = 0; slot <= this.mask; slot++) {
-      const value = this.keys[slot];
-      if (value !== void 0) entries.push({ value, count: this.counts[slot], error: this.subtracted });
+      const key = this.keys[slot];
+      if (key !== void 0)
+        entries.push({ value: String(key), count: this.counts[slot], error: this.subtracted });
     }
     return entries;
   }
@@ -37163,6 +37526,10 @@ var HeavyHitters = class {
     this.subtracted += median;
   }
 };
+function sameText(key, text, start) {
+  for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) !== text.charCodeAt(start + i)) return false;
+  return true;
+}
 function hashString(value) {
   hash64(value, scratch2);
   return scratch2[0] | 0;
@@ -37267,41 +37634,37 @@ var ProfileBuilder = class {
   add(values) {
     this.rows++;
     const states = this.states;
-    for (let i = 0; i < states.length; i++) {
-      const state = states[i];
-      const cell2 = values[i];
-      let key;
-      if (typeof cell2 === "string") {
-        key = cell2;
-        const length = cell2.length;
-        state.textCount++;
-        state.totalLength += length;
-        if (length < state.minLength) state.minLength = length;
-        if (length > state.maxLength) state.maxLength = length;
-        if (state.type !== "string") observeString(state, cell2);
-      } else if (typeof cell2 === "number") {
-        if (cell2 !== cell2) {
-          state.nulls++;
-          continue;
-        }
-        key = String(cell2);
-        if (state.type !== "string") {
-          const kind = Number.isInteger(cell2) ? "integer" : "number";
-          if (state.type !== kind) state.widen(kind);
-          state.addNumber(cell2);
-        }
-      } else if (typeof cell2 === "boolean") {
-        key = cell2 ? "true" : "false";
-        if (state.type !== "boolean") state.widen("boolean");
-        if (cell2) state.trueCount++;
-        else state.falseCount++;
-      } else {
-        state.nulls++;
+    for (let i = 0; i < states.length; i++) addCell(states[i], values[i]);
+  }
+  /**
+   * Records of a batch, with the same result as `add` on each record in turn. CSV batches are read column by
+   * column straight from the parsed text: a number is parsed and a cell hashed where it lies, and a string is
+   * only made for a value the frequent-values table has not seen.
+   */
+  addBatch(batch) {
+    if (!(batch instanceof CsvBatch)) {
+      for (let row = 0; row < batch.length; row++) {
+        this.add(batch instanceof ArrayBatch ? batch.records[row].values : batch.values(row));
+      }
+      return;
+    }
+    const rows = batch.length;
+    this.rows += rows;
+    const { text, starts, ends, width } = batch;
+    const states = this.states;
+    const end = rows * width;
+    for (let column2 = 0; column2 < states.length; column2++) {
+      const state = states[column2];
+      if (column2 >= width) {
+        state.nulls += rows;
         continue;
       }
-      hash64(key, cellHash);
-      state.distinct.addHash(cellHash[0], cellHash[1]);
-      state.top.add(key, cellHash[0]);
+      for (let index = column2; index < end; index += width) {
+        const start = starts[index];
+        if (start >= 0) addText(state, text, start, ends[index]);
+        else if (start === NULL_CELL) state.nulls++;
+        else addCell(state, batch.strings.get(index));
+      }
     }
   }
   /** The q quantile of a numeric column so far; undefined for an unknown or non-numeric column. */
@@ -37355,19 +37718,79 @@ var ProfileBuilder = class {
     };
   }
 };
-var scan = { kind: NOT_NUMERIC };
+var scan = { kind: NOT_NUMERIC, canonical: false };
 var cellHash = new Uint32Array(2);
-function observeString(state, cell2) {
-  const first = cell2.charCodeAt(0);
-  if (first >= 48 && first <= 57 || first === 45 || first === 43 || first === 46) {
-    const value = scanNumber(cell2, scan);
-    if (scan.kind !== NOT_NUMERIC) {
-      const kind2 = scan.kind === INTEGER ? "integer" : "number";
-      if (state.type !== kind2) state.widen(kind2);
-      state.addNumber(value);
+function addCell(state, cell2) {
+  if (typeof cell2 === "string") {
+    addText(state, cell2, 0, cell2.length);
+    return;
+  }
+  if (typeof cell2 === "number") {
+    if (cell2 !== cell2) {
+      state.nulls++;
+      return;
+    }
+    if (state.type !== "string") {
+      const kind = Number.isInteger(cell2) ? "integer" : "number";
+      if (state.type !== kind) state.widen(kind);
+      state.addNumber(cell2);
+    }
+    const text = String(cell2);
+    const value = scanNumber(text, scan);
+    if (scan.canonical) countNumber(state, value);
+    else countText(state, text, 0, text.length);
+    return;
+  }
+  if (typeof cell2 === "boolean") {
+    if (state.type !== "boolean") state.widen("boolean");
+    if (cell2) state.trueCount++;
+    else state.falseCount++;
+    const key = cell2 ? "true" : "false";
+    countText(state, key, 0, key.length);
+    return;
+  }
+  state.nulls++;
+}
+function addText(state, text, start, end) {
+  const length = end - start;
+  state.textCount++;
+  state.totalLength += length;
+  if (length < state.minLength) state.minLength = length;
+  if (length > state.maxLength) state.maxLength = length;
+  const first = text.charCodeAt(start);
+  if (state.type !== "string") {
+    if (length > 0 && (first >= 48 && first <= 57 || first === 45 || first === 43 || first === 46)) {
+      const value = scanNumberAt(text, start, end, scan);
+      if (scan.kind !== NOT_NUMERIC) {
+        const kind = scan.kind === INTEGER ? "integer" : "number";
+        if (state.type !== kind) state.widen(kind);
+        state.addNumber(value);
+        if (scan.canonical) countNumber(state, value);
+        else countText(state, text, start, end);
+        return;
+      }
+    }
+    observeNonNumeric(state, text.slice(start, end));
+  } else if (length > 0 && (first >= 48 && first <= 57 || first === 45)) {
+    const value = scanNumberAt(text, start, end, scan);
+    if (scan.canonical) {
+      countNumber(state, value);
       return;
     }
   }
+  countText(state, text, start, end);
+}
+function countNumber(state, value) {
+  hashNumber(value, cellHash);
+  state.distinct.addHash(cellHash[0], cellHash[1]);
+  state.top.addNumber(value, cellHash[0]);
+}
+function countText(state, text, start, end) {
+  hash64At(text, start, end, cellHash);
+  state.distinct.addHash(cellHash[0], cellHash[1]);
+  state.top.addAt(text, start, end, cellHash[0]);
+}
+function observeNonNumeric(state, cell2) {
   const kind = stringKind(cell2);
   if (kind === "boolean") {
     if (cell2.length === 4) state.trueCount++;
@@ -37453,11 +37876,20 @@ async function runDataQa(options) {
   let rows = 0;
   for (const reader of readers) {
     let fileRows = 0;
-    for await (const record of reader.records()) {
-      profile.add(record.values);
-      for (const evaluator of streaming) evaluator.onRecord(record.values, record.line, reader.file);
-      leakage?.addTrain(record.values);
-      if (++fileRows % PROGRESS_EVERY === 0) {
+    const perRecord = streaming.length > 0 || leakage !== void 0;
+    for await (const batch of readBatches(reader)) {
+      profile.addBatch(batch);
+      if (perRecord) {
+        for (let row = 0; row < batch.length; row++) {
+          const values = batch.values(row);
+          const line = batch.line(row);
+          for (const evaluator of streaming) evaluator.onRecord(values, line, reader.file);
+          leakage?.addTrain(values);
+        }
+      }
+      const before = fileRows;
+      fileRows += batch.length;
+      if (Math.floor(fileRows / PROGRESS_EVERY) > Math.floor(before / PROGRESS_EVERY)) {
         options.onProgress?.({
           file: reader.file,
           rows: rows + fileRows,

@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
+import { StringDecoder } from 'node:string_decoder'
 import { DataError } from './errors.js'
-import type { Cell, TableReader, TableRecord } from './types.js'
+import type { Cell, RecordBatch, TableReader, TableRecord } from './types.js'
 
 export const DEFAULT_NULL_VALUES: readonly string[] = ['', 'NA', 'N/A', 'null', 'NULL', 'NaN', 'nan', 'None']
 
@@ -24,12 +25,15 @@ const CR = 13
 // scavenges; at 256 KiB every chunk lands in large-object space, freed only by full GCs, and peak RSS creeps up
 // with the file size (read pass, 1M -> 5M rows: 141 -> 216 MiB, against 117 -> 132 MiB at 64 KiB, and faster).
 const DEFAULT_CHUNK_SIZE = 64 * 1024
+// Undecoded bytes held back waiting for a line feed, at most; beyond, they go to the parser as they are.
+const MAX_TAIL_BYTES = 1024 * 1024
 // A record this long is almost surely a quote that never closes; stop before the whole file sits in memory.
 const MAX_RECORD_CHARS = 64 * 1024 * 1024
 
 /**
- * Opens a CSV file: reads just enough to know the header, and returns a reader whose `records()` streams the
- * file from the start each time it is called (so a profile pass and a checks pass can share one reader).
+ * Opens a CSV file: reads just enough to know the header, and returns a reader whose `records()` and
+ * `batches()` stream the file from the start each time they are called (so a profile pass and a checks pass
+ * can share one reader).
  */
 export async function openCsv(file: string, options: CsvOptions = {}): Promise<TableReader> {
   const delimiter = options.delimiter ?? ','
@@ -54,28 +58,50 @@ export async function openCsv(file: string, options: CsvOptions = {}): Promise<T
   const resolvedDelimiter = head.delimiter
 
   let bytesRead = 0
+  async function* batches(): AsyncGenerator<CsvBatch> {
+    const parser = new CsvParser(file, resolvedDelimiter, nullValues)
+    const input = createReadStream(file, { highWaterMark: chunkSize })
+    const decoder = new StringDecoder('utf8')
+    // Bytes after the last line feed, decoded with the next chunk: text cut only at line feeds decodes into one
+    // flat string per chunk, where a string carried over and concatenated would make a rope that V8 reads
+    // cell by cell more slowly. A line feed never occurs inside a multi-byte UTF-8 sequence.
+    let tail: Buffer | undefined
+    bytesRead = 0
+    try {
+      for await (const chunk of input) {
+        bytesRead = input.bytesRead
+        let bytes = tail ? Buffer.concat([tail, chunk as Buffer]) : (chunk as Buffer)
+        let cut = bytes.lastIndexOf(LF) + 1
+        // No line feed for a long stretch (one huge quoted field): hand the parser what there is, so its
+        // record-length limit still applies; the decoder keeps a split character for the next write.
+        if (cut === 0 && bytes.length >= MAX_TAIL_BYTES) cut = bytes.length
+        tail = cut < bytes.length ? bytes.subarray(cut) : undefined
+        if (cut === 0) continue
+        if (cut < bytes.length) bytes = bytes.subarray(0, cut)
+        const batch = parser.feedBatch(decoder.write(bytes))
+        if (batch && batch.length > 0) yield batch
+      }
+      const rest = (tail ? decoder.write(tail) : '') + decoder.end()
+      let batch = rest ? parser.feedBatch(rest) : undefined
+      if (batch && batch.length > 0) yield batch
+      batch = parser.endBatch()
+      if (batch && batch.length > 0) yield batch
+    } finally {
+      input.destroy()
+    }
+  }
+
   return {
     file,
     format: 'csv',
     columns,
     totalBytes: size,
     bytesRead: () => bytesRead,
+    batches,
     async *records(): AsyncGenerator<TableRecord> {
-      const parser = new CsvParser(file, resolvedDelimiter, nullValues)
-      const batch: TableRecord[] = []
-      const input = createReadStream(file, { encoding: 'utf8', highWaterMark: chunkSize })
-      bytesRead = 0
-      try {
-        for await (const chunk of input) {
-          bytesRead = input.bytesRead
-          parser.feed(chunk as string, batch)
-          for (let i = 0; i < batch.length; i++) yield batch[i]!
-          batch.length = 0
-        }
-        parser.end(batch)
-        for (let i = 0; i < batch.length; i++) yield batch[i]!
-      } finally {
-        input.destroy()
+      for await (const batch of batches()) {
+        for (let row = 0; row < batch.length; row++)
+          yield { line: batch.lines[row]!, values: batch.values(row) }
       }
     },
   }
@@ -110,19 +136,98 @@ export function sniffDelimiter(headerLine: string): string {
   return best
 }
 
+/** `CsvBatch.starts` entry of a null cell. */
+export const NULL_CELL = -1
+/** `CsvBatch.starts` entry of a cell whose value is in `CsvBatch.strings` (a record that holds a quote). */
+export const STRING_CELL = -2
+
 /**
- * Incremental RFC 4180 parser fed decoded text chunks. The first record becomes `columns`; later records
- * are pushed to the caller's batch. Lines without a quote (the common case) take a fast path: one
- * indexOf for the line end and a native split; only lines holding a quote are scanned character by character.
+ * Records of one parsed stretch of text, as cell offsets into that text: a pass that reads numbers or hashes
+ * cells can work on the characters where they lie, and a string is only made for a cell somebody asks for.
+ * Cell `column` of record `row` is index `row * width + column` of `starts` and `ends`.
+ */
+export class CsvBatch implements RecordBatch {
+  /** The text the offsets point into. */
+  text = ''
+  length = 0
+  /** Start offset of each cell in `text`, or NULL_CELL, or STRING_CELL. */
+  starts: Int32Array
+  /** End offset (exclusive) of each cell that has a start. */
+  ends: Int32Array
+  lines: Float64Array
+  /** Values of STRING_CELL cells, by cell index: quoted cells, unquoted, unescaped. */
+  readonly strings = new Map<number, string>()
+
+  constructor(readonly width: number) {
+    this.lines = new Float64Array(256)
+    this.starts = new Int32Array(256 * width)
+    this.ends = new Int32Array(256 * width)
+  }
+
+  line(row: number): number {
+    return this.lines[row]!
+  }
+
+  cell(row: number, column: number): Cell {
+    const index = row * this.width + column
+    const start = this.starts[index]!
+    if (start >= 0) return this.text.slice(start, this.ends[index])
+    return start === NULL_CELL ? null : this.strings.get(index)!
+  }
+
+  values(row: number): Cell[] {
+    const values: Cell[] = []
+    const text = this.text
+    const starts = this.starts
+    const ends = this.ends
+    for (let index = row * this.width, last = index + this.width; index < last; index++) {
+      const start = starts[index]!
+      values.push(
+        start >= 0 ? text.slice(start, ends[index]) : start === NULL_CELL ? null : this.strings.get(index)!,
+      )
+    }
+    return values
+  }
+
+  reset(text: string): void {
+    this.text = text
+    this.length = 0
+    if (this.strings.size > 0) this.strings.clear()
+  }
+
+  /** Room for one more record; its first cell index. */
+  reserve(): number {
+    const first = this.length * this.width
+    if (this.length === this.lines.length) {
+      const lines = new Float64Array(this.lines.length * 2)
+      lines.set(this.lines)
+      this.lines = lines
+      const starts = new Int32Array(this.starts.length * 2)
+      starts.set(this.starts)
+      this.starts = starts
+      const ends = new Int32Array(this.ends.length * 2)
+      ends.set(this.ends)
+      this.ends = ends
+    }
+    return first
+  }
+}
+
+/**
+ * Incremental RFC 4180 parser fed decoded text chunks. The first record becomes `columns`; later records go
+ * into a `CsvBatch` as cell offsets. Lines without a quote (the common case) take a fast path: one indexOf for
+ * the line end, one scan for the delimiters; only lines holding a quote are parsed character by character
+ * into strings.
  */
 export class CsvParser {
   columns: string[] | undefined
   delimiter: string
   private delimiterCode: number
-  private readonly nullSet: ReadonlySet<string>
+  private readonly nullTokens: readonly string[]
   private readonly longestNull: number
   private readonly emptyIsNull: boolean
   private readonly nullFirstChars = new Uint8Array(128)
+  private batch: CsvBatch | undefined
   private buffer = ''
   private waiting: string[] = []
   private waitingLength = 0
@@ -143,29 +248,47 @@ export class CsvParser {
   ) {
     this.delimiter = delimiter
     this.delimiterCode = delimiter === 'auto' ? -1 : delimiter.charCodeAt(0)
-    this.nullSet = new Set(nullValues)
+    this.nullTokens = [...new Set(nullValues)].filter((token) => token.length > 0)
     this.longestNull = nullValues.reduce((longest, token) => Math.max(longest, token.length), 0)
-    this.emptyIsNull = this.nullSet.has('')
-    for (const token of nullValues)
-      if (token.length > 0 && token.charCodeAt(0) < 128) this.nullFirstChars[token.charCodeAt(0)] = 1
+    this.emptyIsNull = nullValues.includes('')
+    for (const token of this.nullTokens)
+      if (token.charCodeAt(0) < 128) this.nullFirstChars[token.charCodeAt(0)] = 1
   }
 
+  /** Parses what it can of the text so far and pushes the complete records to `out`. */
   feed(chunk: string, out: TableRecord[]): void {
+    pushRecords(this.feedBatch(chunk), out)
+  }
+
+  /** The last records, at the end of the input. */
+  end(out: TableRecord[]): void {
+    pushRecords(this.endBatch(), out)
+  }
+
+  /**
+   * Like `feed`, but returns the complete records as a batch (undefined before the header is known). The batch
+   * is reused: it is valid until the next call.
+   */
+  feedBatch(chunk: string): CsvBatch | undefined {
+    this.batch?.reset('')
     if (!this.started) {
-      if (chunk.length === 0) return
+      if (chunk.length === 0) return this.batch
       this.started = true
       if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1)
     }
     this.waiting.push(chunk)
     this.waitingLength += chunk.length
-    if (this.buffer.length + this.waitingLength < this.resumeAt) return
+    if (this.buffer.length + this.waitingLength < this.resumeAt) return this.batch
     this.takeWaiting()
-    this.parse(out, false)
+    this.parse(false)
+    return this.batch
   }
 
-  end(out: TableRecord[]): void {
+  endBatch(): CsvBatch | undefined {
+    this.batch?.reset('')
     this.takeWaiting()
-    this.parse(out, true)
+    this.parse(true)
+    return this.batch
   }
 
   private takeWaiting(): void {
@@ -175,7 +298,7 @@ export class CsvParser {
     this.waitingLength = 0
   }
 
-  private parse(out: TableRecord[], final: boolean): void {
+  private parse(final: boolean): void {
     const s = this.buffer
     const n = s.length
     if (this.delimiterCode < 0) {
@@ -184,7 +307,7 @@ export class CsvParser {
       this.delimiter = sniffDelimiter(s.slice(0, lineEnd < 0 ? n : lineEnd))
       this.delimiterCode = this.delimiter.charCodeAt(0)
     }
-    const delimiter = this.delimiter
+    this.batch?.reset(s)
     let p = 0
     let line = this.line
     let nextQuote = s.indexOf('"')
@@ -203,7 +326,13 @@ export class CsvParser {
         let end = lineEnd
         if (end > p && s.charCodeAt(end - 1) === CR) end--
         // Blank lines carry no record (a one-column file's missing value is written as an empty quoted "").
-        if (end > p) this.emit(s.slice(p, end).split(delimiter), line, out, true)
+        if (end > p) {
+          if (this.batch) this.addLine(s, p, end, line)
+          else {
+            this.setHeader(s.slice(p, end).split(this.delimiter), line)
+            this.batch!.reset(s)
+          }
+        }
         line++
         p = lineEnd + 1
         if (this.headerOnly && this.columns) break
@@ -214,7 +343,11 @@ export class CsvParser {
           complete = false
           break
         }
-        this.emit(values, line, out, false)
+        if (this.batch) this.addValues(values, line)
+        else {
+          this.setHeader(values, line)
+          this.batch!.reset(s)
+        }
         line += this.recordLines
         p = next
         if (this.headerOnly && this.columns) break
@@ -234,6 +367,70 @@ export class CsvParser {
       )
     }
     this.resumeAt = Math.max(this.buffer.length * 2, 1)
+  }
+
+  /** Records the cells of the quote-free line s[p, end) as offsets. */
+  private addLine(s: string, p: number, end: number, line: number): void {
+    const batch = this.batch!
+    const width = batch.width
+    const first = batch.reserve()
+    const starts = batch.starts
+    const ends = batch.ends
+    const last = first + width
+    let cell = first
+    let from = p
+    const delimiter = this.delimiterCode
+    for (let i = p; i < end; i++) {
+      if (s.charCodeAt(i) !== delimiter) continue
+      if (cell < last) {
+        starts[cell] = from
+        ends[cell] = i
+      }
+      cell++
+      from = i + 1
+    }
+    if (cell < last) {
+      starts[cell] = from
+      ends[cell] = end
+    }
+    cell++
+    if (cell !== last) this.fieldCountError(cell - first, line)
+    const longestNull = this.longestNull
+    const nullFirstChars = this.nullFirstChars
+    for (cell = first; cell < last; cell++) {
+      const start = starts[cell]!
+      const length = ends[cell]! - start
+      if (length > longestNull) continue
+      if (length > 0) {
+        const c = s.charCodeAt(start)
+        if (c < 128 && nullFirstChars[c] === 0) continue
+      }
+      if (this.isNull(s, start, start + length)) starts[cell] = NULL_CELL
+    }
+    batch.lines[batch.length++] = line
+  }
+
+  /** Records the cells of a record the slow path parsed (its unquoted null tokens already null). */
+  private addValues(values: Cell[], line: number): void {
+    const batch = this.batch!
+    if (values.length !== batch.width) this.fieldCountError(values.length, line)
+    const first = batch.reserve()
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i]!
+      if (value === null) batch.starts[first + i] = NULL_CELL
+      else {
+        batch.starts[first + i] = STRING_CELL
+        batch.strings.set(first + i, value as string)
+      }
+    }
+    batch.lines[batch.length++] = line
+  }
+
+  private fieldCountError(found: number, line: number): never {
+    throw new DataError(`${this.file}:${line}: expected ${this.columns!.length} fields, found ${found}`, {
+      file: this.file,
+      line,
+    })
   }
 
   /**
@@ -317,8 +514,7 @@ export class CsvParser {
       if (j >= n && !final) return -1
       let end = j
       if (end > i && s.charCodeAt(end - 1) === CR && (j >= n || s.charCodeAt(j) === LF)) end--
-      const field = s.slice(i, end)
-      values.push(mapNulls && this.isNull(field) ? null : field)
+      values.push(mapNulls && this.isNull(s, i, end) ? null : s.slice(i, end))
       if (j >= n) {
         i = j
         break
@@ -333,35 +529,24 @@ export class CsvParser {
     return i
   }
 
-  /** `mapNulls` is false for slow-path records, whose unquoted cells were mapped already and quoted ones must not be. */
-  /** Hashing every cell for a Set lookup is slow; the length and first character rule out almost every cell. */
-  private isNull(value: string): boolean {
-    if (value.length > this.longestNull) return false
-    if (value.length === 0) return this.emptyIsNull
-    const first = value.charCodeAt(0)
-    return (first >= 128 || this.nullFirstChars[first] === 1) && this.nullSet.has(value)
+  /**
+   * Whether s[start, end) is a null token. Comparing every cell against a set is slow; the length and the
+   * first character rule out almost every cell before any token is compared.
+   */
+  private isNull(s: string, start: number, end: number): boolean {
+    const length = end - start
+    if (length === 0) return this.emptyIsNull
+    if (length > this.longestNull) return false
+    const first = s.charCodeAt(start)
+    if (first < 128 && this.nullFirstChars[first] === 0) return false
+    for (const token of this.nullTokens)
+      if (token.length === length && s.startsWith(token, start)) return true
+    return false
   }
 
-  private emit(values: Cell[], line: number, out: TableRecord[], mapNulls: boolean): void {
-    const columns = this.columns
-    if (!columns) {
-      this.columns = this.checkHeader(values, line)
-      return
-    }
-    if (values.length !== columns.length) {
-      throw new DataError(`${this.file}:${line}: expected ${columns.length} fields, found ${values.length}`, {
-        file: this.file,
-        line,
-      })
-    }
-    if (!mapNulls) {
-      out.push({ line, values })
-      return
-    }
-    for (let i = 0; i < values.length; i++) {
-      if (this.isNull(values[i] as string)) values[i] = null
-    }
-    out.push({ line, values })
+  private setHeader(values: Cell[], line: number): void {
+    this.columns = this.checkHeader(values, line)
+    this.batch = new CsvBatch(this.columns.length)
   }
 
   private checkHeader(values: Cell[], line: number): string[] {
@@ -389,6 +574,12 @@ export class CsvParser {
     }
     return names
   }
+}
+
+function pushRecords(batch: CsvBatch | undefined, out: TableRecord[]): void {
+  if (!batch) return
+  for (let row = 0; row < batch.length; row++)
+    out.push({ line: batch.lines[row]!, values: batch.values(row) })
 }
 
 function countNewlines(s: string, from: number, to: number): number {

@@ -9,6 +9,7 @@ import {
 import { DataError } from './errors.js'
 import { createEvaluator, type CheckResult, type Evaluator } from './expectations/evaluate.js'
 import { checkSuiteColumns, type ExpectationSuite } from './expectations/suite.js'
+import { readBatches } from './batch.js'
 import { openTable } from './open-table.js'
 import { ProfileBuilder, type DatasetProfile } from './profile.js'
 import type { TableFormat, TableReader } from './types.js'
@@ -115,11 +116,21 @@ export async function runDataQa(options: DataQaOptions): Promise<DataQaReport> {
   let rows = 0
   for (const reader of readers) {
     let fileRows = 0
-    for await (const record of reader.records()) {
-      profile.add(record.values)
-      for (const evaluator of streaming) evaluator.onRecord!(record.values, record.line, reader.file)
-      leakage?.addTrain(record.values)
-      if (++fileRows % PROGRESS_EVERY === 0) {
+    // Batches let the profile read CSV cells where they lie; row-wise checks still get each record's values.
+    const perRecord = streaming.length > 0 || leakage !== undefined
+    for await (const batch of readBatches(reader)) {
+      profile.addBatch(batch)
+      if (perRecord) {
+        for (let row = 0; row < batch.length; row++) {
+          const values = batch.values(row)
+          const line = batch.line(row)
+          for (const evaluator of streaming) evaluator.onRecord!(values, line, reader.file)
+          leakage?.addTrain(values)
+        }
+      }
+      const before = fileRows
+      fileRows += batch.length
+      if (Math.floor(fileRows / PROGRESS_EVERY) > Math.floor(before / PROGRESS_EVERY)) {
         options.onProgress?.({
           file: reader.file,
           rows: rows + fileRows,

@@ -37,10 +37,21 @@ export function stringKind(s: string): CellKind {
 
 /** Decimal numbers only: optional sign, digits with an optional fraction, optional exponent. */
 export function numericKind(s: string): typeof NOT_NUMERIC | typeof INTEGER | typeof DECIMAL {
-  const n = s.length
-  let i = 0
-  let c = s.charCodeAt(0)
-  if (c === 43 || c === 45) i = 1
+  return numericKindAt(s, 0, s.length)
+}
+
+/** `numericKind` of s[start, end), without cutting it out. */
+export function numericKindAt(
+  s: string,
+  start: number,
+  end: number,
+): typeof NOT_NUMERIC | typeof INTEGER | typeof DECIMAL {
+  // The character at `start` of an empty cell belongs to whatever follows it (a delimiter may even be '-').
+  if (start >= end) return NOT_NUMERIC
+  const n = end
+  let i = start
+  let c = s.charCodeAt(i)
+  if (c === 43 || c === 45) i++
   let digits = 0
   while (i < n && (c = s.charCodeAt(i)) >= 48 && c <= 57) {
     i++
@@ -73,6 +84,12 @@ const POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => 10 ** i)
 /** Where `scanNumber` reports the kind of the string it parsed, so the hot path allocates nothing. */
 export interface NumberScan {
   kind: typeof NOT_NUMERIC | typeof INTEGER | typeof DECIMAL
+  /**
+   * Set by `scanNumber`: true when the text is exactly `String(value)` ('12', '-0.5'; not '+12', '012', '1.50',
+   * '.5', '-0', '1e3'), so the number stands for the text, e.g. as a key: equal numbers mean equal texts.
+   * False says nothing (some canonical forms, like '1e+21', are not recognised).
+   */
+  canonical?: boolean
 }
 
 /**
@@ -81,11 +98,24 @@ export interface NumberScan {
  * rounded operation, so the result equals Number(s) bit for bit, at a fraction of its cost.
  */
 export function scanNumber(s: string, scan: NumberScan): number {
-  const n = s.length
-  let i = 0
-  let c = s.charCodeAt(0)
+  return scanNumberAt(s, 0, s.length, scan)
+}
+
+/** `scanNumber` of s[start, end), so a CSV cell is read where it lies in the parsed text. */
+export function scanNumberAt(s: string, start: number, end: number, scan: NumberScan): number {
+  scan.canonical = false
+  if (start >= end) {
+    scan.kind = NOT_NUMERIC
+    return NaN
+  }
+  const n = end
+  let i = start
+  let c = s.charCodeAt(i)
   const negative = c === 45
-  if (negative || c === 43) i = 1
+  const signed = negative || c === 43
+  if (signed) i++
+  // String(x) never writes a leading zero before another digit, a '+', or a fraction ending in 0.
+  const leadingZero = s.charCodeAt(i) === 48
   let mantissa = 0
   let digits = 0
   while (i < n && (c = s.charCodeAt(i)) >= 48 && c <= 57) {
@@ -99,7 +129,9 @@ export function scanNumber(s: string, scan: NumberScan): number {
       return NaN
     }
     scan.kind = INTEGER
-    if (digits > 15) return Number(s)
+    if (digits > 15) return Number(s.slice(start, end))
+    // '-0' reads as -0, which String() writes as '0'.
+    scan.canonical = (!signed || (negative && mantissa !== 0)) && !(leadingZero && digits > 1)
     return negative ? -mantissa : mantissa
   }
   if (c === 46) {
@@ -116,13 +148,22 @@ export function scanNumber(s: string, scan: NumberScan): number {
     }
     if (i === n) {
       scan.kind = DECIMAL
-      if (digits > 15) return Number(s)
+      if (digits > 15) return Number(s.slice(start, end))
       const value = mantissa / POWERS_OF_TEN[digits - integerDigits]!
+      // At most 15 significant digits round-trip, so String(value) gives back these digits, in fixed notation
+      // from 1e-6 up; the text matches it when it has an integer digit, no redundant zero and no '+'.
+      scan.canonical =
+        (!signed || negative) &&
+        integerDigits > 0 &&
+        !(leadingZero && integerDigits > 1) &&
+        digits > integerDigits &&
+        s.charCodeAt(end - 1) !== 48 &&
+        value >= 1e-6
       return negative ? -value : value
     }
   }
-  scan.kind = numericKind(s)
-  return scan.kind === NOT_NUMERIC ? NaN : Number(s)
+  scan.kind = numericKindAt(s, start, end)
+  return scan.kind === NOT_NUMERIC ? NaN : Number(s.slice(start, end))
 }
 
 export function isBooleanString(s: string): boolean {
@@ -161,7 +202,7 @@ export function toNumber(cell: Cell): number | undefined {
   return Number.isFinite(value) ? value : undefined
 }
 
-const scratch: NumberScan = { kind: NOT_NUMERIC }
+const scratch: NumberScan = { kind: NOT_NUMERIC, canonical: false }
 
 /** The narrowest column type holding both: 'empty' is the identity, integer and number make number, else string. */
 export function widenType(a: ColumnType, b: ColumnType): ColumnType {

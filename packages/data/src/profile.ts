@@ -1,10 +1,12 @@
-import { INTEGER, NOT_NUMERIC, scanNumber, stringKind, widenType } from './infer.js'
+import { ArrayBatch } from './batch.js'
+import { CsvBatch, NULL_CELL } from './csv.js'
+import { INTEGER, NOT_NUMERIC, scanNumber, scanNumberAt, stringKind, widenType } from './infer.js'
 import type { NumberScan } from './infer.js'
 import { HyperLogLog } from './sketch/hyperloglog.js'
 import { KllSketch } from './sketch/kll.js'
-import { hash64 } from './sketch/hash.js'
+import { hash64At, hashNumber } from './sketch/hash.js'
 import { HeavyHitters } from './sketch/heavy-hitters.js'
-import type { Cell, ColumnType } from './types.js'
+import type { Cell, ColumnType, RecordBatch } from './types.js'
 
 export interface ProfileOptions {
   /** Most frequent values reported per column. Default 10. */
@@ -136,42 +138,38 @@ export class ProfileBuilder {
   add(values: readonly Cell[]): void {
     this.rows++
     const states = this.states
-    for (let i = 0; i < states.length; i++) {
-      const state = states[i]!
-      const cell = values[i]
-      let key: string
-      if (typeof cell === 'string') {
-        key = cell
-        const length = cell.length
-        state.textCount++
-        state.totalLength += length
-        if (length < state.minLength) state.minLength = length
-        if (length > state.maxLength) state.maxLength = length
-        // A string column stays a string column: no need to classify its cells any more.
-        if (state.type !== 'string') observeString(state, cell)
-      } else if (typeof cell === 'number') {
-        if (cell !== cell) {
-          state.nulls++
-          continue
-        }
-        key = String(cell)
-        if (state.type !== 'string') {
-          const kind = Number.isInteger(cell) ? 'integer' : 'number'
-          if (state.type !== kind) state.widen(kind)
-          state.addNumber(cell)
-        }
-      } else if (typeof cell === 'boolean') {
-        key = cell ? 'true' : 'false'
-        if (state.type !== 'boolean') state.widen('boolean')
-        if (cell) state.trueCount++
-        else state.falseCount++
-      } else {
-        state.nulls++
+    for (let i = 0; i < states.length; i++) addCell(states[i]!, values[i])
+  }
+
+  /**
+   * Records of a batch, with the same result as `add` on each record in turn. CSV batches are read column by
+   * column straight from the parsed text: a number is parsed and a cell hashed where it lies, and a string is
+   * only made for a value the frequent-values table has not seen.
+   */
+  addBatch(batch: RecordBatch): void {
+    if (!(batch instanceof CsvBatch)) {
+      for (let row = 0; row < batch.length; row++) {
+        this.add(batch instanceof ArrayBatch ? batch.records[row]!.values : batch.values(row))
+      }
+      return
+    }
+    const rows = batch.length
+    this.rows += rows
+    const { text, starts, ends, width } = batch
+    const states = this.states
+    const end = rows * width
+    for (let column = 0; column < states.length; column++) {
+      const state = states[column]!
+      if (column >= width) {
+        state.nulls += rows
         continue
       }
-      hash64(key, cellHash)
-      state.distinct.addHash(cellHash[0]!, cellHash[1]!)
-      state.top.add(key, cellHash[0]!)
+      for (let index = column; index < end; index += width) {
+        const start = starts[index]!
+        if (start >= 0) addText(state, text, start, ends[index]!)
+        else if (start === NULL_CELL) state.nulls++
+        else addCell(state, batch.strings.get(index))
+      }
     }
   }
 
@@ -232,22 +230,95 @@ export class ProfileBuilder {
   }
 }
 
-const scan: NumberScan = { kind: NOT_NUMERIC }
+const scan: NumberScan = { kind: NOT_NUMERIC, canonical: false }
 // Each cell is hashed once, for both the distinct count and the frequent values.
 const cellHash = new Uint32Array(2)
 
-function observeString(state: ColumnState, cell: string): void {
-  const first = cell.charCodeAt(0)
-  // Most cells of a numeric column: a digit or a sign or a point, parsed in the same scan that classifies them.
-  if ((first >= 48 && first <= 57) || first === 45 || first === 43 || first === 46) {
-    const value = scanNumber(cell, scan)
-    if (scan.kind !== NOT_NUMERIC) {
-      const kind = scan.kind === INTEGER ? 'integer' : 'number'
+function addCell(state: ColumnState, cell: Cell | undefined): void {
+  if (typeof cell === 'string') {
+    addText(state, cell, 0, cell.length)
+    return
+  }
+  if (typeof cell === 'number') {
+    if (cell !== cell) {
+      state.nulls++
+      return
+    }
+    if (state.type !== 'string') {
+      const kind = Number.isInteger(cell) ? 'integer' : 'number'
       if (state.type !== kind) state.widen(kind)
-      state.addNumber(value)
+      state.addNumber(cell)
+    }
+    // Keyed like the text String(cell) in a CSV: by its value when that text is canonical, else by the text.
+    const text = String(cell)
+    const value = scanNumber(text, scan)
+    if (scan.canonical) countNumber(state, value)
+    else countText(state, text, 0, text.length)
+    return
+  }
+  if (typeof cell === 'boolean') {
+    if (state.type !== 'boolean') state.widen('boolean')
+    if (cell) state.trueCount++
+    else state.falseCount++
+    const key = cell ? 'true' : 'false'
+    countText(state, key, 0, key.length)
+    return
+  }
+  state.nulls++
+}
+
+/**
+ * The string cell text[start, end) (the whole string for a record's cell, a stretch of the parsed text for a
+ * CSV batch): types, lengths, numeric stats, distinct count and frequent values. A cell that is the canonical
+ * text of a number is counted by its value, so the common numeric cell costs a parse and a few multiplications,
+ * not a string and a hash over its characters.
+ */
+function addText(state: ColumnState, text: string, start: number, end: number): void {
+  const length = end - start
+  state.textCount++
+  state.totalLength += length
+  if (length < state.minLength) state.minLength = length
+  if (length > state.maxLength) state.maxLength = length
+  const first = text.charCodeAt(start)
+  if (state.type !== 'string') {
+    // A digit, a sign or a point: almost always a number, parsed in the same scan that classifies it.
+    if (length > 0 && ((first >= 48 && first <= 57) || first === 45 || first === 43 || first === 46)) {
+      const value = scanNumberAt(text, start, end, scan)
+      if (scan.kind !== NOT_NUMERIC) {
+        const kind = scan.kind === INTEGER ? 'integer' : 'number'
+        if (state.type !== kind) state.widen(kind)
+        state.addNumber(value)
+        if (scan.canonical) countNumber(state, value)
+        else countText(state, text, start, end)
+        return
+      }
+    }
+    observeNonNumeric(state, text.slice(start, end))
+  } else if (length > 0 && ((first >= 48 && first <= 57) || first === 45)) {
+    // A string column no longer needs the number, but the key must not depend on the column's type so far.
+    const value = scanNumberAt(text, start, end, scan)
+    if (scan.canonical) {
+      countNumber(state, value)
       return
     }
   }
+  countText(state, text, start, end)
+}
+
+function countNumber(state: ColumnState, value: number): void {
+  hashNumber(value, cellHash)
+  state.distinct.addHash(cellHash[0]!, cellHash[1]!)
+  state.top.addNumber(value, cellHash[0]!)
+}
+
+function countText(state: ColumnState, text: string, start: number, end: number): void {
+  hash64At(text, start, end, cellHash)
+  state.distinct.addHash(cellHash[0]!, cellHash[1]!)
+  state.top.addAt(text, start, end, cellHash[0]!)
+}
+
+/** A string cell that is not a number: a boolean, a datetime, or text. */
+function observeNonNumeric(state: ColumnState, cell: string): void {
   const kind = stringKind(cell)
   if (kind === 'boolean') {
     if (cell.length === 4) state.trueCount++

@@ -1,4 +1,6 @@
-import type { Cell } from './types.js'
+import { ArrayBatch } from './batch.js'
+import { CsvBatch, NULL_CELL } from './csv.js'
+import type { Cell, RecordBatch } from './types.js'
 
 /**
  * A 52-bit hash of a row's cells (skipping one column, e.g. the label), used to find duplicate rows and
@@ -18,6 +20,40 @@ export function rowHash(values: readonly Cell[], skipIndex = -1): number {
       const code = text.charCodeAt(j)
       a = Math.imul(a ^ code, 0x01000193)
       b = Math.imul(b ^ code, 0x01000193) ^ (b >>> 15)
+    }
+    a = Math.imul(a ^ 0x1f, 0x01000193)
+    b = Math.imul(b ^ 0x1f, 0x01000193) ^ (b >>> 15)
+  }
+  return (a >>> 0) * 0x100000 + ((b >>> 0) & 0xfffff)
+}
+
+/**
+ * `rowHash` of record `row` of a batch. A CSV batch is hashed from its parsed text, cell by cell where the
+ * cells lie, so a duplicate-rows check over a CSV makes no string per cell.
+ */
+export function batchRowHash(batch: RecordBatch, row: number, skipIndex = -1): number {
+  if (!(batch instanceof CsvBatch)) {
+    return rowHash(batch instanceof ArrayBatch ? batch.records[row]!.values : batch.values(row), skipIndex)
+  }
+  const { text, starts, ends, width } = batch
+  let a = 0x811c9dc5
+  let b = 0x01000193 ^ 0x5bd1e995
+  for (let column = 0, index = row * width; column < width; column++, index++) {
+    if (column === skipIndex) continue
+    const start = starts[index]!
+    if (start >= 0) {
+      for (let j = start, end = ends[index]!; j < end; j++) {
+        const code = text.charCodeAt(j)
+        a = Math.imul(a ^ code, 0x01000193)
+        b = Math.imul(b ^ code, 0x01000193) ^ (b >>> 15)
+      }
+    } else {
+      const value = start === NULL_CELL ? '\u0000' : batch.strings.get(index)!
+      for (let j = 0; j < value.length; j++) {
+        const code = value.charCodeAt(j)
+        a = Math.imul(a ^ code, 0x01000193)
+        b = Math.imul(b ^ code, 0x01000193) ^ (b >>> 15)
+      }
     }
     a = Math.imul(a ^ 0x1f, 0x01000193)
     b = Math.imul(b ^ 0x1f, 0x01000193) ^ (b >>> 15)

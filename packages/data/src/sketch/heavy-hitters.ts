@@ -24,10 +24,11 @@ export class HeavyHitters {
   readonly capacity: number
   private readonly maxSize: number
   private readonly mask: number
-  private keys: Array<string | undefined>
+  // A key is a string, or a number standing for its canonical text (String(key)); see `addNumber`.
+  private keys: Array<string | number | undefined>
   private hashes: Int32Array
   private counts: Float64Array
-  private spare: { keys: Array<string | undefined>; hashes: Int32Array; counts: Float64Array }
+  private spare: { keys: Array<string | number | undefined>; hashes: Int32Array; counts: Float64Array }
   private readonly purgeCounts: Float64Array
   private used = 0
   private total = 0
@@ -42,11 +43,11 @@ export class HeavyHitters {
     // At most half the slots in use keeps linear probes short.
     const slots = 2 ** Math.ceil(Math.log2(2 * this.maxSize))
     this.mask = slots - 1
-    this.keys = new Array<string | undefined>(slots).fill(undefined)
+    this.keys = new Array<string | number | undefined>(slots).fill(undefined)
     this.hashes = new Int32Array(slots)
     this.counts = new Float64Array(slots)
     this.spare = {
-      keys: new Array<string | undefined>(slots).fill(undefined),
+      keys: new Array<string | number | undefined>(slots).fill(undefined),
       hashes: new Int32Array(slots),
       counts: new Float64Array(slots),
     }
@@ -99,6 +100,72 @@ export class HeavyHitters {
     this.used++
   }
 
+  /**
+   * `add(text.slice(start, end), hash)` without making the string unless the value is new: a CSV profile looks
+   * values up where they lie in the parsed text.
+   */
+  addAt(text: string, start: number, end: number, hash: number): void {
+    this.total++
+    hash |= 0
+    const keys = this.keys
+    const mask = this.mask
+    const length = end - start
+    let slot = hash & mask
+    for (;;) {
+      const key = keys[slot]
+      if (key === undefined) break
+      if (
+        this.hashes[slot] === hash &&
+        typeof key === 'string' &&
+        key.length === length &&
+        sameText(key, text, start)
+      ) {
+        this.counts[slot]!++
+        return
+      }
+      slot = (slot + 1) & mask
+    }
+    if (this.used >= this.maxSize) {
+      this.purge()
+      slot = this.freeSlot(hash)
+    }
+    keys[slot] = ownString(text.slice(start, end))
+    this.hashes[slot] = hash
+    this.counts[slot] = 1
+    this.used++
+  }
+
+  /**
+   * Counts the text `String(value)` by its number: for a caller that knows the text is the number's canonical
+   * form, so that the number and the text are interchangeable as keys. Such a caller must pass every canonical
+   * numeric text this way and never as a string, or one text would be counted under two keys. -0 is not
+   * canonical (String(-0) is '0').
+   */
+  addNumber(value: number, hash: number): void {
+    this.total++
+    hash |= 0
+    const keys = this.keys
+    const mask = this.mask
+    let slot = hash & mask
+    for (;;) {
+      const key = keys[slot]
+      if (key === undefined) break
+      if (this.hashes[slot] === hash && key === value) {
+        this.counts[slot]!++
+        return
+      }
+      slot = (slot + 1) & mask
+    }
+    if (this.used >= this.maxSize) {
+      this.purge()
+      slot = this.freeSlot(hash)
+    }
+    keys[slot] = value
+    this.hashes[slot] = hash
+    this.counts[slot] = 1
+    this.used++
+  }
+
   /** The `k` values with the highest counts, highest first (ties by value). */
   top(k: number): Array<{ value: string; count: number }> {
     const entries = this.entries().map(({ value, count }) => ({ value, count }))
@@ -109,8 +176,9 @@ export class HeavyHitters {
   entries(): HeavyHitter[] {
     const entries: HeavyHitter[] = []
     for (let slot = 0; slot <= this.mask; slot++) {
-      const value = this.keys[slot]
-      if (value !== undefined) entries.push({ value, count: this.counts[slot]!, error: this.subtracted })
+      const key = this.keys[slot]
+      if (key !== undefined)
+        entries.push({ value: String(key), count: this.counts[slot]!, error: this.subtracted })
     }
     return entries
   }
@@ -150,6 +218,12 @@ export class HeavyHitters {
     }
     this.subtracted += median
   }
+}
+
+/** Whether `key` equals the text at `start` of `text` (the caller checked there is room). */
+function sameText(key: string, text: string, start: number): boolean {
+  for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) !== text.charCodeAt(start + i)) return false
+  return true
 }
 
 /** For callers that have no hash of their own. */
