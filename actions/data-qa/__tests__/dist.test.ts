@@ -2,6 +2,14 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { runAction, type ActionRun } from '@mlops/cli'
+import {
+  dvcFileText,
+  makeDvcRepo,
+  md5Hex,
+  pushFile,
+  startLocalS3,
+  type LocalS3,
+} from '../../../packages/data/src/dvc/__fixtures__/dvc-remote.js'
 
 /**
  * The action as users get it: action.yml and the committed dist/ copied to a folder with no node_modules,
@@ -211,5 +219,53 @@ describe('data-qa bad input: a clear error naming the place, no stack trace', ()
       { dataset: 'data.csv', 'fail-on': 'sometimes' },
     )
     expectCleanFailure(run, /fail-on/)
+  })
+
+  describe('DVC-tracked data', () => {
+    let s3: LocalS3
+    beforeAll(async () => {
+      s3 = await startLocalS3()
+    })
+    afterAll(() => s3.stop())
+
+    async function dvcRun(name: string, objectBody: string, trackedBody: string) {
+      const repo = await makeDvcRepo(s3, `${name}/dvcstore`)
+      // The remote holds `objectBody` under the md5 the .dvc file records for `trackedBody`.
+      const tracked = await pushFile(s3, `${name}/dvcstore`, trackedBody)
+      if (objectBody !== trackedBody) await s3.put(tracked.key, objectBody)
+      await repo.write('data/train.csv.dvc', dvcFileText({ ...tracked, path: 'train.csv' }))
+      await repo.write('exp.yml', expectations)
+      const lines: string[] = []
+      const result = await runAction({
+        actionDir,
+        inputs: { dataset: 'data/train.csv.dvc', expectations: 'exp.yml' },
+        workspace: repo.root,
+        write: (line) => lines.push(line),
+      })
+      return { ...result, log: lines.join('\n'), repo, tracked }
+    }
+
+    it('fetches a .dvc-tracked dataset from the S3 remote, verifies it, and checks it', async () => {
+      const csv = [header, ...goodRows].join('\n') + '\n'
+      const run = await dvcRun('clean', csv, csv)
+      expect(run.exitCode).toBe(0)
+      expect(run.outputs).toMatchObject({ status: 'pass', rows: '40' })
+      expect(run.log).toContain('data/train.csv.dvc: ')
+      expect(run.log).toContain('md5 verified (1 objects from s3://bucket/clean/dvcstore)')
+      expect(await readFile(join(run.repo.root, 'data/train.csv'), 'utf8')).toBe(csv)
+      await run.repo.remove()
+    })
+
+    it('a corrupted remote object fails with both md5s and leaves no data behind', async () => {
+      const csv = [header, ...goodRows].join('\n') + '\n'
+      const corrupt = csv.replace('20', '99')
+      const run = await dvcRun('corrupt', corrupt, csv)
+      expect(run.exitCode).toBe(1)
+      expect(run.log).toContain(run.tracked.md5)
+      expect(run.log).toContain(md5Hex(corrupt))
+      expect(run.log).not.toMatch(/\n\s+at /)
+      await expect(readFile(join(run.repo.root, 'data/train.csv'))).rejects.toThrow(/ENOENT/)
+      await run.repo.remove()
+    })
   })
 })

@@ -6,9 +6,11 @@ import {
   defaultSuite,
   describeDatasets,
   expandDatasetPaths,
+  fetchDvcDatasets,
   readExpectationSuite,
   runDataQa,
   type DataQaReport,
+  type FetchDvcTrackedResult,
 } from '@mlops/data'
 import { createProgress, group, run as runAction, setOutputs, writeSummary } from '@mlops/kit'
 import { getInputs } from './inputs.js'
@@ -40,12 +42,23 @@ function shortPath(file: string): string {
   return inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside : file
 }
 
+function onFetched(entry: string, result: FetchDvcTrackedResult): void {
+  const what = result.isDirectory ? `${result.files} files` : `${result.bytes} bytes`
+  const how =
+    result.downloaded > 0 ? `${result.downloaded} objects from ${result.remote}` : 'already up to date'
+  core.info(`${entry}: ${what} in ${shortPath(result.path)}, md5 verified (${how})`)
+}
+
 export async function main(): Promise<void> {
   const inputs = getInputs()
   const root = process.env.GITHUB_WORKSPACE ?? process.cwd()
-  const datasets = (await expandDatasetPaths(inputs.datasets, root)).map(shortPath)
+  const local = (entries: string[]) =>
+    fetchDvcDatasets(entries, { repoRoot: root, ...inputs.dvcRemote, onFetched })
+  const datasets = (await expandDatasetPaths(await local(inputs.datasets), root)).map(shortPath)
   const testDatasets =
-    inputs.testDatasets.length > 0 ? (await expandDatasetPaths(inputs.testDatasets, root)).map(shortPath) : []
+    inputs.testDatasets.length > 0
+      ? (await expandDatasetPaths(await local(inputs.testDatasets), root)).map(shortPath)
+      : []
   const suite = inputs.expectations
     ? await readExpectationSuite(shortPath(inputs.expectations))
     : defaultSuite()

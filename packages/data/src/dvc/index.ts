@@ -24,3 +24,9 @@ export {
 export { parseDirManifest, type DirEntry } from './dir-manifest.js'
 export { selectOut, type DvcOut } from './tracked-out.js'
 export type { RetryPolicy } from './s3-retry.js'
+export {
+  fetchDvcDatasets,
+  parseDvcDatasetRef,
+  type DvcDatasetRef,
+  type FetchDvcDatasetsOptions,
+} from './dvc-datasets.js'
