@@ -19,3 +19,10 @@ export { openParquet } from './parquet.js'
 export { cellKind, toNumber, widenType, type CellKind } from './infer.js'
 export * from './profile.js'
 export * from './dvc/index.js'
+export {
+  readColumns,
+  type ColumnKind,
+  type ColumnTable,
+  type ReadColumnsOptions,
+  type TableColumn,
+} from './columns.js'

@@ -1,3 +1,4 @@
+import { mulberry32 } from './seeded-random.js'
 import type { FeatureSpec } from '../onnx/preprocess.js'
 
 /** One column of training data as plain values: what the train action hands over after reading the table. */
@@ -95,14 +96,7 @@ export function trainTestSplit(
   testShare: number,
   seed: number,
 ): { train: number[]; test: number[] } {
-  let state = seed >>> 0
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const next = mulberry32(seed)
   const order = Array.from({ length: rows }, (_, i) => i)
   for (let i = rows - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1))

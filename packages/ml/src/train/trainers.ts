@@ -1,0 +1,19 @@
+import { logisticRegressionTrainer } from './logistic-regression-trainer.js'
+import type { TabularTrainer } from './trainer.js'
+
+/** Every tabular model type by the name users write in `model-type`. */
+export const TABULAR_TRAINERS: Readonly<Record<string, TabularTrainer>> = {
+  [logisticRegressionTrainer.name]: logisticRegressionTrainer,
+}
+
+export class UnknownModelTypeError extends Error {}
+
+export function tabularTrainer(name: string): TabularTrainer {
+  const trainer = TABULAR_TRAINERS[name]
+  if (!trainer) {
+    throw new UnknownModelTypeError(
+      `unknown model type '${name}'; choose one of ${Object.keys(TABULAR_TRAINERS).join(', ')}`,
+    )
+  }
+  return trainer
+}
