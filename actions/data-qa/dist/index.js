@@ -77953,6 +77953,12 @@ async function fetchDvcDatasets(entries, options) {
   }
   return out;
 }
+function dvcRemoteSetting(value, what = "input 'dvc-remote'") {
+  if (value === void 0) return void 0;
+  if (value.startsWith("s3://")) return { remote: { url: value } };
+  if (/^[A-Za-z0-9_.-]+$/.test(value)) return { remoteName: value };
+  throw new DataError(`${what} must be a remote name from .dvc/config or an s3:// URL, got '${value}'`);
+}
 
 // ../../packages/kit/src/errors.ts
 var ConfigurationError = class extends Error {
@@ -78236,16 +78242,8 @@ function getInputs() {
     failOn: getEnumInput("fail-on", ["error", "warning"], "error"),
     reportDir: getPathInput("report-dir", {}) ?? "data-qa-report",
     annotations: getBooleanInput("annotations", true),
-    dvcRemote: dvcRemoteInput(getOptionalInput("dvc-remote"))
+    dvcRemote: dvcRemoteSetting(getOptionalInput("dvc-remote"))
   };
-}
-function dvcRemoteInput(value) {
-  if (value === void 0) return void 0;
-  if (value.startsWith("s3://")) return { remote: { url: value } };
-  if (/^[A-Za-z0-9_.-]+$/.test(value)) return { remoteName: value };
-  throw new ConfigurationError(
-    `Input 'dvc-remote' must be a remote name from .dvc/config or an s3:// URL, got '${value}'`
-  );
 }
 
 // src/render-html.ts

@@ -1,3 +1,4 @@
+import { dvcRemoteSetting } from '@mlops/data'
 import {
   ConfigurationError,
   getBooleanInput,
@@ -18,7 +19,7 @@ export interface Inputs {
   failOn: 'error' | 'warning'
   reportDir: string
   annotations: boolean
-  dvcRemote: { remoteName: string } | { remote: { url: string } } | undefined
+  dvcRemote: ReturnType<typeof dvcRemoteSetting>
 }
 
 const DELIMITER_NAMES: Record<string, string> = {
@@ -50,16 +51,6 @@ export function getInputs(): Inputs {
     failOn: getEnumInput('fail-on', ['error', 'warning'] as const, 'error'),
     reportDir: getPathInput('report-dir', {}) ?? 'data-qa-report',
     annotations: getBooleanInput('annotations', true),
-    dvcRemote: dvcRemoteInput(getOptionalInput('dvc-remote')),
+    dvcRemote: dvcRemoteSetting(getOptionalInput('dvc-remote')),
   }
-}
-
-/** `dvc-remote`: a URL replaces the configured remote's url; a bare word picks a remote of .dvc/config. */
-function dvcRemoteInput(value: string | undefined): Inputs['dvcRemote'] {
-  if (value === undefined) return undefined
-  if (value.startsWith('s3://')) return { remote: { url: value } }
-  if (/^[A-Za-z0-9_.-]+$/.test(value)) return { remoteName: value }
-  throw new ConfigurationError(
-    `Input 'dvc-remote' must be a remote name from .dvc/config or an s3:// URL, got '${value}'`,
-  )
 }

@@ -74,3 +74,14 @@ export async function fetchDvcDatasets(
   }
   return out
 }
+
+/** A `dvc-remote` setting: an s3:// URL replaces the configured remote's url; a bare word picks a remote by name. */
+export function dvcRemoteSetting(
+  value: string | undefined,
+  what = "input 'dvc-remote'",
+): { remoteName: string } | { remote: { url: string } } | undefined {
+  if (value === undefined) return undefined
+  if (value.startsWith('s3://')) return { remote: { url: value } }
+  if (/^[A-Za-z0-9_.-]+$/.test(value)) return { remoteName: value }
+  throw new DataError(`${what} must be a remote name from .dvc/config or an s3:// URL, got '${value}'`)
+}

@@ -26,6 +26,7 @@ export { selectOut, type DvcOut } from './tracked-out.js'
 export type { RetryPolicy } from './s3-retry.js'
 export {
   fetchDvcDatasets,
+  dvcRemoteSetting,
   parseDvcDatasetRef,
   type DvcDatasetRef,
   type FetchDvcDatasetsOptions,

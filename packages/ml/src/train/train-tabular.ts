@@ -79,12 +79,31 @@ export function classOrder(labels: Iterable<string>): string[] {
   return unique.sort(numeric ? (a, b) => Number(a) - Number(b) : undefined)
 }
 
+/** The labelled rows of a table, split for training and testing; shared by the built-in trainers and `command:`. */
+export interface PreparedTabular {
+  /** Feature columns over labelled rows only, re-indexed from 0. */
+  columns: ColumnData[]
+  kinds: Record<string, 'numeric' | 'categorical'>
+  /** Class index per labelled row. */
+  y: Int32Array
+  classes: string[]
+  train: number[]
+  test: number[]
+  seed: number
+  droppedMissingTarget: number
+}
+
 /**
- * Fits a tabular classifier end to end: seeded holdout split, preprocessing fitted on the training rows only,
- * the model, one exported ONNX graph, and the holdout metrics computed from that graph in onnxruntime, so the
- * numbers reported are the deployed model's numbers.
+ * Checks the target and exclusions, drops (and counts) rows without a label, orders the classes and makes the
+ * seeded holdout split.
  */
-export async function trainTabular(options: TrainTabularOptions): Promise<TrainedTabular> {
+export function prepareTabular(options: {
+  columns: readonly TabularColumn[]
+  target: string
+  exclude?: readonly string[]
+  seed?: number
+  testShare?: number
+}): PreparedTabular {
   const seed = options.seed ?? 42
   const testShare = options.testShare ?? 0.2
   if (!(testShare > 0 && testShare < 1))
@@ -99,7 +118,6 @@ export async function trainTabular(options: TrainTabularOptions): Promise<Traine
   for (const name of options.exclude ?? []) {
     if (!names.includes(name)) throw new TrainingDataError(`excluded column '${name}' is not in the data`)
   }
-  let params = resolveParams(options.trainer.params, options.params ?? {}, options.trainer.name)
 
   // Rows without a label cannot be learned from or scored; they are dropped and counted, never silently.
   const labelled: number[] = []
@@ -119,7 +137,6 @@ export async function trainTabular(options: TrainTabularOptions): Promise<Traine
   )
   if (featureColumns.length === 0)
     throw new TrainingDataError('no feature columns left after the target and exclusions')
-  // Work on labelled rows only, re-indexed from 0.
   const columns: ColumnData[] = featureColumns.map((c) => ({
     name: c.name,
     values: labelled.map((r) => c.values[r]!),
@@ -133,9 +150,30 @@ export async function trainTabular(options: TrainTabularOptions): Promise<Traine
     )
   }
   const kinds = Object.fromEntries(featureColumns.map((c) => [c.name, c.kind]))
+  return {
+    columns,
+    kinds,
+    y,
+    classes,
+    train,
+    test,
+    seed,
+    droppedMissingTarget: targetColumn.values.length - labelled.length,
+  }
+}
+
+/**
+ * Fits a tabular classifier end to end: seeded holdout split, preprocessing fitted on the training rows only,
+ * the model, one exported ONNX graph, and the holdout metrics computed from that graph in onnxruntime, so the
+ * numbers reported are the deployed model's numbers.
+ */
+export async function trainTabular(options: TrainTabularOptions): Promise<TrainedTabular> {
+  const prepared = prepareTabular(options)
+  const { columns, kinds, y, classes, train, test, seed } = prepared
+  let params = resolveParams(options.trainer.params, options.params ?? {}, options.trainer.name)
   let search: SearchResult | undefined
   if (options.search) {
-    search = await runSearch(options, options.search, { columns, kinds, y, train, classes, seed })
+    search = await runSearch(options, options.search, prepared)
     params = search.trials[search.best]!.params
   }
   const specs = fitFeatureSpecs(
@@ -180,20 +218,11 @@ export async function trainTabular(options: TrainTabularOptions): Promise<Traine
     rows: {
       train: train.length,
       test: test.length,
-      droppedMissingTarget: targetColumn.values.length - labelled.length,
+      droppedMissingTarget: prepared.droppedMissingTarget,
     },
     seed,
     ...(search ? { search } : {}),
   }
-}
-
-interface Prepared {
-  columns: ColumnData[]
-  kinds: Record<string, 'numeric' | 'categorical'>
-  y: Int32Array
-  train: number[]
-  classes: string[]
-  seed: number
 }
 
 /**
@@ -203,7 +232,7 @@ interface Prepared {
 async function runSearch(
   options: TrainTabularOptions,
   space: SearchSpace,
-  data: Prepared,
+  data: PreparedTabular,
 ): Promise<SearchResult> {
   const { trainer } = options
   const metric = space.metric ?? defaultPrimaryMetric(data.classes.length)
