@@ -1,15 +1,10 @@
 #!/usr/bin/env bash
-# The main job on the embedded example. For now the pipeline is data-qa; later stages join it here.
+# The main job: the whole pipeline (examples/readmission/pipeline.yml) on the embedded example, through each
+# action's committed dist/, as `mlops pipeline`. Extra arguments go to `mlops pipeline` (e.g. --verbose).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 source scripts/setup.sh
 bash scripts/examples.sh
 pnpm -s --filter @mlops/cli run build >/dev/null
-node packages/cli/dist/mlops.js run data-qa \
-  --input dataset=examples/readmission/data/reference.csv \
-  --input test-dataset=examples/readmission/data/current.csv \
-  --input expectations=examples/readmission/expectations.yml \
-  --input label-column=readmitted_30d \
-  --input report-dir=reports/data-qa "$@"
-echo "HTML report: reports/data-qa/report.html"
+node packages/cli/dist/mlops.js pipeline examples/readmission/pipeline.yml "$@"

@@ -5,12 +5,16 @@ import { parseArgs } from 'node:util'
 import { didYouMean } from '@mlops/data'
 import { parseInputPairs, UsageError } from './input-env.js'
 import { runAction } from './run-action.js'
+import { readPipelineFile } from './pipeline-file.js'
+import { renderPipelineTable, runPipeline, writePipelineReport } from './pipeline.js'
 
 const USAGE = `usage:
   mlops run <action> [--input name=value ...] [--workspace DIR] [--debug] [--no-summary]
+  mlops pipeline [FILE] [--workspace DIR] [--report-dir DIR] [--verbose]
   mlops list
 
 Runs an action from actions/<action>/dist exactly as the GitHub runner would, then prints its outputs and job summary.
+\`mlops pipeline\` runs the stages of a pipeline file (default examples/readmission/pipeline.yml) in order, like one workflow job.
 Example: mlops run data-qa --input dataset=examples/readmission/data/reference.csv --input expectations=examples/readmission/expectations.yml`
 
 // Bundled as packages/cli/dist/mlops.js and run from source as packages/cli/src/bin.ts: the repo root is 3 levels up.
@@ -34,6 +38,8 @@ async function main(argv: string[]): Promise<number> {
       workspace: { type: 'string', default: process.cwd() },
       debug: { type: 'boolean', default: false },
       'no-summary': { type: 'boolean', default: false },
+      'report-dir': { type: 'string' },
+      verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
@@ -45,6 +51,32 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'list') {
     for (const action of await listActions()) console.log(action)
     return 0
+  }
+  if (command === 'pipeline') {
+    const file = resolve(name ?? join(repoRoot, 'examples/readmission/pipeline.yml'))
+    const pipeline = await readPipelineFile(file)
+    const workspace = resolve(values.workspace)
+    const started = performance.now()
+    console.log(`pipeline ${pipeline.name}: ${pipeline.stages.length} stages from ${file}`)
+    const results = await runPipeline({
+      pipeline,
+      actionsDir,
+      workspace,
+      ...(values.verbose
+        ? { stageLog: (stage: string, line: string) => console.log(`  ${stage} | ${line}`) }
+        : {}),
+    })
+    const report = await writePipelineReport(results, {
+      dir: resolve(values['report-dir'] ?? join(workspace, 'reports/pipeline')),
+      workspace,
+      title: `mlops pipeline: ${pipeline.name}`,
+    })
+    console.log(`\n${renderPipelineTable(results)}\n`)
+    const failed = results.find((r) => r.status === 'failed')
+    console.log(
+      `${failed ? `stopped at ${failed.id}` : 'every stage passed'} in ${((performance.now() - started) / 1000).toFixed(1)} s; report: ${report}`,
+    )
+    return failed ? 1 : 0
   }
   if (command !== 'run' || !name) throw new UsageError(USAGE)
   const actions = await listActions()

@@ -1,0 +1,167 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import { isAbsolute, join, relative } from 'node:path'
+import { readActionManifest } from './action-manifest.js'
+import { UsageError } from './input-env.js'
+import { substituteOutputs, type PipelineFile } from './pipeline-file.js'
+import { runAction, type ActionRun } from './run-action.js'
+
+export interface StageResult {
+  id: string
+  action: string
+  status: 'passed' | 'failed' | 'skipped'
+  seconds: number
+  /** The one output that says how the stage went (a metric, a verdict, a model URI). */
+  key: string
+  outputs: Record<string, string>
+  summary: string
+}
+
+export interface PipelineOptions {
+  pipeline: PipelineFile
+  actionsDir: string
+  workspace: string
+  write?: (line: string) => void
+  /** Each stage's own log lines; default: dropped (the progress line and the final table say enough). */
+  stageLog?: (stage: string, line: string) => void
+  env?: Record<string, string | undefined>
+  now?: () => number
+}
+
+// What a person wants to see of each stage in the final table.
+const KEY_OUTPUTS: Record<string, (o: Record<string, string>) => string | undefined> = {
+  'data-qa': (o) => o.status && `${o.status}, ${o.rows} rows, ${o.failed} failed`,
+  train: (o) => o['primary-metric'] && `${o['primary-metric']} ${Number(o['primary-value']).toFixed(4)}`,
+  'mlflow-register': (o) => o['model-uri'] && `${o['model-uri']} (${o['alias-uri']})`,
+  'quality-gate': (o) => o.verdict,
+  'drift-check': (o) => o['drift-detected'] && `drift ${o['drift-detected']}, share ${o['drifted-share']}`,
+}
+
+/** Every input each stage passes must exist in its action.yml: a typo in the pipeline fails before anything runs. */
+async function checkInputs(options: PipelineOptions): Promise<void> {
+  for (const stage of options.pipeline.stages) {
+    const where = `${options.pipeline.file}:${stage.line}`
+    const manifest = await readActionManifest(join(options.actionsDir, stage.action)).catch(() => {
+      throw new UsageError(`${where}: no action '${stage.action}' in ${options.actionsDir}`)
+    })
+    const known = manifest.inputs.map((i) => i.name)
+    for (const input of Object.keys(stage.with)) {
+      if (!known.includes(input)) {
+        throw new UsageError(
+          `${where}: ${stage.action} has no input '${input}'; it takes ${known.join(', ')}`,
+        )
+      }
+    }
+  }
+}
+
+/**
+ * Runs the stages in order through their committed dist/, as one workflow job would: each gets the earlier
+ * stages' outputs, and the first failure skips the rest.
+ */
+export async function runPipeline(options: PipelineOptions): Promise<StageResult[]> {
+  const write = options.write ?? ((line: string) => process.stdout.write(line + '\n'))
+  const now = options.now ?? (() => performance.now())
+  await checkInputs(options)
+  const outputs = new Map<string, Record<string, string>>()
+  const results: StageResult[] = []
+  const total = options.pipeline.stages.length
+  for (const [index, stage] of options.pipeline.stages.entries()) {
+    const label = `[${index + 1}/${total}] ${stage.name}`
+    if (results.some((r) => r.status === 'failed')) {
+      results.push({
+        id: stage.id,
+        action: stage.action,
+        status: 'skipped',
+        seconds: 0,
+        key: '',
+        outputs: {},
+        summary: '',
+      })
+      write(`${label}: skipped`)
+      continue
+    }
+    const where = `${options.pipeline.file}:${stage.line}`
+    const inputs = Object.fromEntries(
+      Object.entries(stage.with).map(([k, v]) => [k, substituteOutputs(v, outputs, where)]),
+    )
+    write(`${label}: running`)
+    const started = now()
+    const run: ActionRun = await runAction({
+      actionDir: join(options.actionsDir, stage.action),
+      inputs,
+      workspace: options.workspace,
+      write: (line) => options.stageLog?.(stage.id, line),
+      ...(options.env ? { env: options.env } : {}),
+    })
+    const seconds = (now() - started) / 1000
+    outputs.set(stage.id, run.outputs)
+    const status = run.exitCode === 0 ? 'passed' : 'failed'
+    const key = KEY_OUTPUTS[stage.action]?.(run.outputs) ?? ''
+    const reason =
+      status === 'failed'
+        ? (run.annotations.find((a) => a.level === 'error')?.message ?? `exit ${run.exitCode}`)
+        : key
+    write(`${label}: ${status} in ${seconds.toFixed(1)} s${reason ? ` — ${reason}` : ''}`)
+    results.push({
+      id: stage.id,
+      action: stage.action,
+      status,
+      seconds,
+      key: status === 'failed' ? reason : key,
+      outputs: run.outputs,
+      summary: run.summary,
+    })
+  }
+  return results
+}
+
+/** The final table for the terminal. */
+export function renderPipelineTable(results: readonly StageResult[]): string {
+  const rows = [
+    ['stage', 'status', 'seconds', 'result'],
+    ...results.map((r) => [r.id, r.status, r.seconds.toFixed(1), r.key]),
+  ]
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)))
+  const line = (r: string[]) =>
+    r
+      .map((cell, c) => cell.padEnd(widths[c]!))
+      .join('  ')
+      .trimEnd()
+  return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n')
+}
+
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!)
+
+/** One HTML page: the stage table, links to the files each stage reported, and each stage's job summary. */
+export async function writePipelineReport(
+  results: readonly StageResult[],
+  options: { dir: string; workspace: string; title: string },
+): Promise<string> {
+  await mkdir(options.dir, { recursive: true })
+  const link = (path: string) => {
+    const target = isAbsolute(path) ? path : join(options.workspace, path)
+    return `<a href="${escapeHtml(relative(options.dir, target))}">${escapeHtml(relative(options.workspace, target) || path)}</a>`
+  }
+  const fileOutputs = (outputs: Record<string, string>) =>
+    Object.entries(outputs)
+      .filter(([name, value]) => /report|metrics|bundle|path/.test(name) && value !== '')
+      .map(([name, value]) => `${escapeHtml(name)}: ${link(value)}`)
+      .join('<br>')
+  const page = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(options.title)}</title>
+<style>body{font:14px/1.5 system-ui,sans-serif;margin:2rem;max-width:70rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left;vertical-align:top}.passed{color:#1a7f37}.failed{color:#cf222e}.skipped{color:#777}pre{background:#f6f8fa;padding:1rem;overflow:auto;white-space:pre-wrap}</style>
+</head><body><h1>${escapeHtml(options.title)}</h1>
+<table><tr><th>stage</th><th>status</th><th>seconds</th><th>result</th><th>files</th></tr>
+${results.map((r) => `<tr><td>${escapeHtml(r.id)}</td><td class="${r.status}">${r.status}</td><td>${r.seconds.toFixed(1)}</td><td>${escapeHtml(r.key)}</td><td>${fileOutputs(r.outputs)}</td></tr>`).join('\n')}
+</table>
+${results
+  .filter((r) => r.summary.trim())
+  .map((r) => `<h2>${escapeHtml(r.id)}</h2>\n<pre>${escapeHtml(r.summary.trim())}</pre>`)
+  .join('\n')}
+</body></html>
+`
+  const file = join(options.dir, 'index.html')
+  await writeFile(file, page)
+  return file
+}
