@@ -85466,9 +85466,10 @@ function prepareTabular(options) {
   );
   if (featureColumns.length === 0)
     throw new TrainingDataError("no feature columns left after the target and exclusions");
+  const allLabelled = labelled.length === targetColumn.values.length;
   const columns = featureColumns.map((c5) => ({
     name: c5.name,
-    values: labelled.map((r5) => c5.values[r5])
+    values: allLabelled ? c5.values : labelled.map((r5) => c5.values[r5])
   }));
   const y = Int32Array.from(labels, (l3) => classIndex.get(l3));
   const { train, test: test23 } = trainTestSplit(labelled.length, testShare, seed);

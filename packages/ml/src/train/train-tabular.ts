@@ -137,9 +137,11 @@ export function prepareTabular(options: {
   )
   if (featureColumns.length === 0)
     throw new TrainingDataError('no feature columns left after the target and exclusions')
+  // Copies only when rows were dropped: a 100k x 30 table of boxed values is ~80 MB per copy.
+  const allLabelled = labelled.length === targetColumn.values.length
   const columns: ColumnData[] = featureColumns.map((c) => ({
     name: c.name,
-    values: labelled.map((r) => c.values[r]!),
+    values: allLabelled ? c.values : labelled.map((r) => c.values[r]!),
   }))
   const y = Int32Array.from(labels, (l) => classIndex.get(l)!)
 
