@@ -10,7 +10,7 @@ step "example data";     bash scripts/examples.sh
 step "reference tools";  bash scripts/apt-deps.sh python3-scipy python3-numpy python3-onnx python3-sklearn python3-pandas
 step "typecheck";        pnpm -s turbo run typecheck --output-logs=errors-only && pnpm -s exec tsc -p tests/tsconfig.json
 step "lint";             pnpm -s lint
-step "action docs";      node scripts/action-docs.mjs --check
+step "action docs";      node scripts/action-docs.mjs --check && node scripts/terraform-docs.mjs --check
 step "check dist";       node scripts/check-dist.mjs
 step "validate actions and workflows"; node scripts/validate-workflows.mjs
 step "tests"
