@@ -6,11 +6,11 @@ import { didYouMean } from '@mlops/data'
 import { parseInputPairs, UsageError } from './input-env.js'
 import { runAction } from './run-action.js'
 import { readPipelineFile } from './pipeline-file.js'
-import { renderPipelineTable, runPipeline, writePipelineReport } from './pipeline.js'
+import { applyOverrides, renderPipelineTable, runPipeline, writePipelineReport } from './pipeline.js'
 
 const USAGE = `usage:
   mlops run <action> [--input name=value ...] [--workspace DIR] [--debug] [--no-summary]
-  mlops pipeline [FILE] [--workspace DIR] [--report-dir DIR] [--verbose]
+  mlops pipeline [FILE] [--workspace DIR] [--report-dir DIR] [--set stage.input=value ...] [--verbose]
   mlops list
 
 Runs an action from actions/<action>/dist exactly as the GitHub runner would, then prints its outputs and job summary.
@@ -40,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
       'no-summary': { type: 'boolean', default: false },
       'report-dir': { type: 'string' },
       verbose: { type: 'boolean', default: false },
+      set: { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
@@ -54,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'pipeline') {
     const file = resolve(name ?? join(repoRoot, 'examples/readmission/pipeline.yml'))
-    const pipeline = await readPipelineFile(file)
+    const pipeline = applyOverrides(await readPipelineFile(file), values.set)
     const workspace = resolve(values.workspace)
     const started = performance.now()
     console.log(`pipeline ${pipeline.name}: ${pipeline.stages.length} stages from ${file}`)
@@ -62,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
       pipeline,
       actionsDir,
       workspace,
+      repoRoot,
       ...(values.verbose
         ? { stageLog: (stage: string, line: string) => console.log(`  ${stage} | ${line}`) }
         : {}),

@@ -10,6 +10,18 @@ export interface PipelineStage {
   with: Record<string, string>
   /** Line in the pipeline file, for messages. */
   line: number
+  /** A long-running process (the model server) instead of an action: started, awaited ready, stopped at the end. */
+  service?: ServiceSpec
+}
+
+export interface ServiceSpec {
+  /** Command and arguments, run from the repository root with PORT set to a free port. */
+  command: string[]
+  /** Path answered with 2xx once the service is ready. */
+  ready: string
+  env: Record<string, string>
+  /** How long to wait for ready. */
+  timeoutSeconds: number
 }
 
 export interface PipelineFile {
@@ -52,10 +64,14 @@ export function parsePipelineFile(text: string, file: string): PipelineFile {
     if (!isMap(item)) fail(line, 'each stage is a mapping with uses: and with:')
     const stage = (item as { toJSON(): Record<string, unknown> }).toJSON()
     for (const key of Object.keys(stage)) {
-      if (!['id', 'uses', 'name', 'with'].includes(key))
-        fail(line, `unknown key '${key}' in a stage; expected id, uses, name, with`)
+      if (!['id', 'uses', 'name', 'with', 'service'].includes(key))
+        fail(line, `unknown key '${key}' in a stage; expected id, uses, name, with, service`)
     }
-    if (typeof stage.uses !== 'string') fail(line, 'a stage needs uses: <action>')
+    if (stage.service !== undefined) {
+      stages.push(parseServiceStage(stage, line, stages, fail))
+      continue
+    }
+    if (typeof stage.uses !== 'string') fail(line, 'a stage needs uses: <action> (or service:)')
     const id = typeof stage.id === 'string' ? stage.id : (stage.uses as string)
     if (stages.some((s) => s.id === id)) fail(line, `two stages have the id '${id}'; give one an id:`)
     const given = stage.with ?? {}
@@ -75,6 +91,44 @@ export function parsePipelineFile(text: string, file: string): PipelineFile {
   }
   const name = root.get('name', true)
   return { file, name: isScalar(name) ? String(name.value) : file, stages }
+}
+
+function parseServiceStage(
+  stage: Record<string, unknown>,
+  line: number,
+  earlier: PipelineStage[],
+  fail: (line: number, message: string) => never,
+): PipelineStage {
+  if (typeof stage.id !== 'string') fail(line, 'a service stage needs an id:')
+  const id = stage.id as string
+  if (earlier.some((s) => s.id === id)) fail(line, `two stages have the id '${id}'; give one an id:`)
+  if (stage.uses !== undefined) fail(line, 'a stage has either uses: or service:, not both')
+  const spec = stage.service as Record<string, unknown>
+  const command = typeof spec?.command === 'string' ? spec.command.split(/\s+/) : spec?.command
+  if (!Array.isArray(command) || command.length === 0 || !command.every((c) => typeof c === 'string'))
+    fail(line, 'service.command must be a command line or a list of arguments')
+  for (const key of Object.keys(spec ?? {})) {
+    if (!['command', 'ready', 'env', 'timeout-seconds'].includes(key))
+      fail(line, `unknown key '${key}' in service; expected command, ready, env, timeout-seconds`)
+  }
+  const env = Object.fromEntries(
+    Object.entries((spec.env ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
+  )
+  const timeout = Number(spec['timeout-seconds'] ?? 60)
+  if (!(timeout > 0)) fail(line, 'service.timeout-seconds must be a positive number')
+  return {
+    id,
+    action: 'service',
+    name: typeof stage.name === 'string' ? stage.name : id,
+    with: {},
+    line,
+    service: {
+      command: command as string[],
+      ready: typeof spec.ready === 'string' ? spec.ready : '/',
+      env,
+      timeoutSeconds: timeout,
+    },
+  }
 }
 
 export async function readPipelineFile(file: string): Promise<PipelineFile> {

@@ -2,8 +2,9 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { isAbsolute, join, relative } from 'node:path'
 import { readActionManifest } from './action-manifest.js'
 import { UsageError } from './input-env.js'
-import { substituteOutputs, type PipelineFile } from './pipeline-file.js'
+import { substituteOutputs, type PipelineFile, type PipelineStage } from './pipeline-file.js'
 import { runAction, type ActionRun } from './run-action.js'
+import { startService, type RunningService } from './pipeline-service.js'
 
 export interface StageResult {
   id: string
@@ -25,6 +26,10 @@ export interface PipelineOptions {
   stageLog?: (stage: string, line: string) => void
   env?: Record<string, string | undefined>
   now?: () => number
+  /** Where service stages run from (their command's working directory). */
+  repoRoot?: string
+  /** Folder for service logs; default the workspace's reports/pipeline. */
+  logDir?: string
 }
 
 // What a person wants to see of each stage in the final table.
@@ -39,6 +44,7 @@ const KEY_OUTPUTS: Record<string, (o: Record<string, string>) => string | undefi
 /** Every input each stage passes must exist in its action.yml: a typo in the pipeline fails before anything runs. */
 async function checkInputs(options: PipelineOptions): Promise<void> {
   for (const stage of options.pipeline.stages) {
+    if (stage.service) continue
     const where = `${options.pipeline.file}:${stage.line}`
     const manifest = await readActionManifest(join(options.actionsDir, stage.action)).catch(() => {
       throw new UsageError(`${where}: no action '${stage.action}' in ${options.actionsDir}`)
@@ -64,55 +70,119 @@ export async function runPipeline(options: PipelineOptions): Promise<StageResult
   await checkInputs(options)
   const outputs = new Map<string, Record<string, string>>()
   const results: StageResult[] = []
+  const services: RunningService[] = []
   const total = options.pipeline.stages.length
-  for (const [index, stage] of options.pipeline.stages.entries()) {
-    const label = `[${index + 1}/${total}] ${stage.name}`
-    if (results.some((r) => r.status === 'failed')) {
-      results.push({
-        id: stage.id,
-        action: stage.action,
-        status: 'skipped',
-        seconds: 0,
-        key: '',
-        outputs: {},
-        summary: '',
-      })
-      write(`${label}: skipped`)
-      continue
+  try {
+    for (const [index, stage] of options.pipeline.stages.entries()) {
+      const label = `[${index + 1}/${total}] ${stage.name}`
+      if (results.some((r) => r.status === 'failed')) {
+        results.push({
+          id: stage.id,
+          action: stage.action,
+          status: 'skipped',
+          seconds: 0,
+          key: '',
+          outputs: {},
+          summary: '',
+        })
+        write(`${label}: skipped`)
+        continue
+      }
+      const where = `${options.pipeline.file}:${stage.line}`
+      write(`${label}: running`)
+      const started = now()
+      const result = stage.service
+        ? await runServiceStage(stage, options, outputs, where, services)
+        : await runActionStage(stage, options, outputs, where)
+      const seconds = (now() - started) / 1000
+      outputs.set(stage.id, result.outputs)
+      write(`${label}: ${result.status} in ${seconds.toFixed(1)} s${result.key ? ` — ${result.key}` : ''}`)
+      results.push({ id: stage.id, action: stage.action, seconds, ...result })
     }
-    const where = `${options.pipeline.file}:${stage.line}`
-    const inputs = Object.fromEntries(
-      Object.entries(stage.with).map(([k, v]) => [k, substituteOutputs(v, outputs, where)]),
-    )
-    write(`${label}: running`)
-    const started = now()
-    const run: ActionRun = await runAction({
-      actionDir: join(options.actionsDir, stage.action),
-      inputs,
-      workspace: options.workspace,
-      write: (line) => options.stageLog?.(stage.id, line),
-      ...(options.env ? { env: options.env } : {}),
-    })
-    const seconds = (now() - started) / 1000
-    outputs.set(stage.id, run.outputs)
-    const status = run.exitCode === 0 ? 'passed' : 'failed'
-    const key = KEY_OUTPUTS[stage.action]?.(run.outputs) ?? ''
-    const reason =
-      status === 'failed'
-        ? (run.annotations.find((a) => a.level === 'error')?.message ?? `exit ${run.exitCode}`)
-        : key
-    write(`${label}: ${status} in ${seconds.toFixed(1)} s${reason ? ` — ${reason}` : ''}`)
-    results.push({
-      id: stage.id,
-      action: stage.action,
-      status,
-      seconds,
-      key: status === 'failed' ? reason : key,
-      outputs: run.outputs,
-      summary: run.summary,
-    })
+  } finally {
+    await Promise.all(services.map((s) => s.stop()))
   }
   return results
+}
+
+type StageOutcome = Pick<StageResult, 'status' | 'key' | 'outputs' | 'summary'>
+
+async function runActionStage(
+  stage: PipelineStage,
+  options: PipelineOptions,
+  outputs: ReadonlyMap<string, Record<string, string>>,
+  where: string,
+): Promise<StageOutcome> {
+  const inputs = Object.fromEntries(
+    Object.entries(stage.with).map(([k, v]) => [k, substituteOutputs(v, outputs, where)]),
+  )
+  const run: ActionRun = await runAction({
+    actionDir: join(options.actionsDir, stage.action),
+    inputs,
+    workspace: options.workspace,
+    write: (line) => options.stageLog?.(stage.id, line),
+    ...(options.env ? { env: options.env } : {}),
+  })
+  const status = run.exitCode === 0 ? 'passed' : 'failed'
+  const key =
+    status === 'failed'
+      ? (run.annotations.find((a) => a.level === 'error')?.message ?? `exit ${run.exitCode}`)
+      : (KEY_OUTPUTS[stage.action]?.(run.outputs) ?? '')
+  return { status, key, outputs: run.outputs, summary: run.summary }
+}
+
+/** Starts the stage's process and leaves it running for the stages after it; stopped when the pipeline ends. */
+async function runServiceStage(
+  stage: PipelineStage,
+  options: PipelineOptions,
+  outputs: ReadonlyMap<string, Record<string, string>>,
+  where: string,
+  services: RunningService[],
+): Promise<StageOutcome> {
+  const spec = stage.service!
+  const logDir = options.logDir ?? join(options.workspace, 'reports/pipeline')
+  await mkdir(logDir, { recursive: true })
+  const logFile = join(logDir, `${stage.id}.log`)
+  try {
+    const service = await startService({
+      command: spec.command.map((c) => substituteOutputs(c, outputs, where)),
+      cwd: options.repoRoot ?? options.workspace,
+      env: {
+        ...options.env,
+        ...Object.fromEntries(
+          Object.entries(spec.env).map(([k, v]) => [k, substituteOutputs(v, outputs, where)]),
+        ),
+      },
+      readyPath: spec.ready,
+      timeoutMs: spec.timeoutSeconds * 1000,
+      logFile,
+    })
+    services.push(service)
+    return { status: 'passed', key: service.url, outputs: { url: service.url, log: logFile }, summary: '' }
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error
+    return {
+      status: 'failed',
+      key: error.message.split('\n')[0]!,
+      outputs: { log: logFile },
+      summary: error.message,
+    }
+  }
+}
+
+/** `--set stage.input=value` pairs applied to a pipeline's stages; an unknown stage is an error. */
+export function applyOverrides(pipeline: PipelineFile, pairs: readonly string[]): PipelineFile {
+  const stages = pipeline.stages.map((s) => ({ ...s, with: { ...s.with } }))
+  for (const pair of pairs) {
+    const match = /^([\w-]+)\.([\w-]+)=(.*)$/s.exec(pair)
+    if (!match) throw new UsageError(`--set ${pair}: expected <stage>.<input>=<value>`)
+    const [, id, input, value] = match
+    const stage = stages.find((s) => s.id === id)
+    if (!stage)
+      throw new UsageError(`--set ${pair}: no stage '${id}'; stages: ${stages.map((s) => s.id).join(', ')}`)
+    stage.with[input!] = value!
+  }
+  return { ...pipeline, stages }
 }
 
 /** The final table for the terminal. */
