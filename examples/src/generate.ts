@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import { resolve, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { writeReadmissionCsv } from './readmission.js'
+import { writeDriftExamples } from './drift.js'
 
 /**
  * The embedded example: `generate.ts` with no flags writes examples/readmission/data/{reference,current,drifted}.csv
@@ -22,6 +23,8 @@ export async function generateExamples(dir = EXAMPLE_DIR): Promise<string[]> {
     await writeReadmissionCsv(path, file)
     written.push(path)
   }
+  // The drift example (drift-current.csv, drift-batch.csv): see drift.ts.
+  written.push(...(await writeDriftExamples(dir)))
   return written
 }
 

@@ -1,7 +1,14 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join, relative, resolve } from 'node:path'
 import * as core from '@actions/core'
-import { DataError, expandDatasetPaths, fetchDvcDatasets, readColumns, type ColumnTable } from '@mlops/data'
+import {
+  buildReferenceProfile,
+  DataError,
+  expandDatasetPaths,
+  fetchDvcDatasets,
+  readColumns,
+  type ColumnTable,
+} from '@mlops/data'
 import { group, maskSecret, run as runAction, setOutputs, writeSummary } from '@mlops/kit'
 import {
   BundleFormatError,
@@ -146,6 +153,9 @@ export async function main(): Promise<void> {
   const metricsPath = join(outputDir, 'metrics.json')
   await mkdir(outputDir, { recursive: true })
   await writeFile(metricsPath, JSON.stringify(report, null, 2) + '\n')
+  // The training data's profile, for drift checks at serve time and in drift-check (target included).
+  const referenceProfile = buildReferenceProfile(table, { exclude: inputs.exclude })
+  await writeFile(join(outputDir, 'reference.json'), JSON.stringify(referenceProfile) + '\n')
   await writeSummary(renderTrainSummary(report, relative(root, outputDir) || '.'))
   setOutputs({
     bundle: outputDir,

@@ -26,3 +26,4 @@ export {
   type ReadColumnsOptions,
   type TableColumn,
 } from './columns.js'
+export * from './drift/index.js'
