@@ -1,9 +1,16 @@
+import { gradientBoostingTrainer } from '../trees/gbt-trainer.js'
+import { randomForestTrainer } from '../trees/random-forest-trainer.js'
 import { logisticRegressionTrainer } from './logistic-regression-trainer.js'
 import type { TabularTrainer } from './trainer.js'
 
 /** Every tabular model type by the name users write in `model-type`. */
 export const TABULAR_TRAINERS: Readonly<Record<string, TabularTrainer>> = {
   [logisticRegressionTrainer.name]: logisticRegressionTrainer,
+  [gradientBoostingTrainer.name]: gradientBoostingTrainer,
+  [randomForestTrainer.name]: randomForestTrainer,
+  // The names action.yml documents for the same two trainers.
+  'gradient-boosting': gradientBoostingTrainer,
+  'random-forest': randomForestTrainer,
 }
 
 export class UnknownModelTypeError extends Error {}
