@@ -6,5 +6,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 source scripts/setup.sh
 bash scripts/examples.sh
+bash scripts/tools/helm.sh
 pnpm -s --filter @mlops/cli run build >/dev/null
+node serve/build.mjs >/dev/null
 node packages/cli/dist/mlops.js pipeline examples/readmission/pipeline.yml "$@"

@@ -27,6 +27,8 @@ export interface Inputs {
   logLines: number
   helm: string
   dryRun: boolean
+  /** Where a dry run writes the rendered manifest; default the runner's temp folder. */
+  manifestPath: string | undefined
   github: { token: string; environment: string } | undefined
 }
 
@@ -107,6 +109,7 @@ export function getInputs(): Inputs {
     kubeconfig: dryRun ? { kind: 'default' } : kubeconfigSource(),
     release,
     namespace,
+    manifestPath: getOptionalInput('manifest-path'),
     chart: getOptionalInput('chart') ?? 'helm/model-server',
     chartVersion: getOptionalInput('chart-version'),
     valuesFiles: getListInput('values-files'),

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
-import { isAbsolute, join, resolve } from 'node:path'
+import { dirname, isAbsolute, join, resolve } from 'node:path'
 import * as core from '@actions/core'
 import {
   details,
@@ -171,9 +171,10 @@ async function dryRun(inputs: Inputs, root: string): Promise<void> {
   const unchecked = fieldProblems.filter((f) => !f.checked).map((f) => f.object)
   if (unchecked.length > 0) core.info(`not field-checked (no built-in schema): ${unchecked.join(', ')}`)
   const problems = fieldProblems.flatMap((f) => f.problems.map((p) => `${f.object}: ${p}`))
-  const dir = join(process.env.RUNNER_TEMP ?? root, 'helm-deploy')
-  await mkdir(dir, { recursive: true })
-  const manifest = join(dir, `${inputs.release}.yaml`)
+  const manifest = inputs.manifestPath
+    ? resolve(root, inputs.manifestPath)
+    : join(process.env.RUNNER_TEMP ?? root, 'helm-deploy', `${inputs.release}.yaml`)
+  await mkdir(dirname(manifest), { recursive: true })
   await writeFile(manifest, rendered)
   const service = serviceOf({ objects, namespace: inputs.namespace })
   setOutputs({

@@ -5,12 +5,14 @@ import { parseArgs } from 'node:util'
 import { didYouMean } from '@mlops/data'
 import { parseInputPairs, UsageError } from './input-env.js'
 import { runAction } from './run-action.js'
+import { writeServeBaseImage } from './base-image.js'
 import { readPipelineFile } from './pipeline-file.js'
 import { applyOverrides, renderPipelineTable, runPipeline, writePipelineReport } from './pipeline.js'
 
 const USAGE = `usage:
   mlops run <action> [--input name=value ...] [--workspace DIR] [--debug] [--no-summary]
   mlops pipeline [FILE] [--workspace DIR] [--report-dir DIR] [--set stage.input=value ...] [--verbose]
+  mlops base-image [--app DIR] [--out DIR] [--tag TAG]
   mlops list
 
 Runs an action from actions/<action>/dist exactly as the GitHub runner would, then prints its outputs and job summary.
@@ -41,6 +43,9 @@ async function main(argv: string[]): Promise<number> {
       'report-dir': { type: 'string' },
       verbose: { type: 'boolean', default: false },
       set: { type: 'string', multiple: true, default: [] },
+      app: { type: 'string' },
+      out: { type: 'string' },
+      tag: { type: 'string', default: 'serve' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
@@ -48,6 +53,15 @@ async function main(argv: string[]): Promise<number> {
   if (values.help || !command) {
     console.log(USAGE)
     return values.help ? 0 : 2
+  }
+  if (command === 'base-image') {
+    const result = await writeServeBaseImage({
+      appDir: resolve(values.app ?? join(repoRoot, 'serve/dist')),
+      layoutDir: resolve(values.out ?? 'reports/image/base'),
+      tag: values.tag,
+    })
+    console.log(`${result.reference} ${result.digest}`)
+    return 0
   }
   if (command === 'list') {
     for (const action of await listActions()) console.log(action)
@@ -63,7 +77,6 @@ async function main(argv: string[]): Promise<number> {
       pipeline,
       actionsDir,
       workspace,
-      repoRoot,
       ...(values.verbose
         ? { stageLog: (stage: string, line: string) => console.log(`  ${stage} | ${line}`) }
         : {}),

@@ -12,10 +12,12 @@ export interface PipelineStage {
   line: number
   /** A long-running process (the model server) instead of an action: started, awaited ready, stopped at the end. */
   service?: ServiceSpec
+  /** A shell command instead of an action, like a workflow's `run:` step. */
+  run?: string
 }
 
 export interface ServiceSpec {
-  /** Command and arguments, run from the repository root with PORT set to a free port. */
+  /** Command and arguments, run in the workspace with PORT set to a free port. */
   command: string[]
   /** Path answered with 2xx once the service is ready. */
   ready: string
@@ -64,14 +66,23 @@ export function parsePipelineFile(text: string, file: string): PipelineFile {
     if (!isMap(item)) fail(line, 'each stage is a mapping with uses: and with:')
     const stage = (item as { toJSON(): Record<string, unknown> }).toJSON()
     for (const key of Object.keys(stage)) {
-      if (!['id', 'uses', 'name', 'with', 'service'].includes(key))
-        fail(line, `unknown key '${key}' in a stage; expected id, uses, name, with, service`)
+      if (!['id', 'uses', 'name', 'with', 'service', 'run'].includes(key))
+        fail(line, `unknown key '${key}' in a stage; expected id, uses, name, with, service, run`)
+    }
+    if (stage.run !== undefined) {
+      if (typeof stage.run !== 'string' || stage.uses !== undefined || stage.service !== undefined)
+        fail(line, 'run: is a command line, in a stage without uses: or service:')
+      const id = typeof stage.id === 'string' ? stage.id : `run-${stages.length + 1}`
+      if (stages.some((s) => s.id === id)) fail(line, `two stages have the id '${id}'; give one an id:`)
+      const name = typeof stage.name === 'string' ? stage.name : id
+      stages.push({ id, action: 'run', name, with: {}, line, run: stage.run as string })
+      continue
     }
     if (stage.service !== undefined) {
       stages.push(parseServiceStage(stage, line, stages, fail))
       continue
     }
-    if (typeof stage.uses !== 'string') fail(line, 'a stage needs uses: <action> (or service:)')
+    if (typeof stage.uses !== 'string') fail(line, 'a stage needs uses: <action> (or service: or run:)')
     const id = typeof stage.id === 'string' ? stage.id : (stage.uses as string)
     if (stages.some((s) => s.id === id)) fail(line, `two stages have the id '${id}'; give one an id:`)
     const given = stage.with ?? {}

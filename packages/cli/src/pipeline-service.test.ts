@@ -87,6 +87,41 @@ describe('service stages', () => {
   })
 })
 
+describe('run stages', () => {
+  test('run a command line in the workspace, with earlier outputs substituted; a failure shows its last lines', async () => {
+    const pipeline = parsePipelineFile(
+      [
+        'stages:',
+        '  - id: make',
+        '    run: echo built > made.txt',
+        '  - id: check',
+        '    run: test "$(cat made.txt)" = built && echo "no such model" >&2 && exit 4',
+        '  - id: never',
+        '    run: touch never.txt',
+      ].join('\n'),
+      'p.yml',
+    )
+    const results = await runPipeline({
+      pipeline,
+      actionsDir: dir,
+      workspace: dir,
+      logDir: dir,
+      write: () => {},
+    })
+    expect(results.map((r) => r.status)).toEqual(['passed', 'failed', 'skipped'])
+    expect(await readFile(join(dir, 'made.txt'), 'utf8')).toBe('built\n')
+    expect(results[1]!.summary).toContain('exited with 4')
+    expect(results[1]!.summary).toContain('no such model')
+    await expect(readFile(join(dir, 'never.txt'))).rejects.toThrow()
+  })
+
+  test('run: with uses: is refused at its line', () => {
+    expect(() => parsePipelineFile('stages:\n  - uses: train\n    run: x\n', 'p.yml')).toThrow(
+      'p.yml:2: run: is a command line, in a stage without uses: or service:',
+    )
+  })
+})
+
 describe('--set overrides', () => {
   const pipeline = parsePipelineFile(
     'stages:\n  - id: train\n    uses: train\n    with: { seed: 1 }\n',

@@ -93,3 +93,25 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     `${options.command.join(' ')} was not ready at ${options.readyPath} within ${options.timeoutMs / 1000} s; its last lines:\n${await lastLines(options.logFile, 15)}`,
   )
 }
+
+/** Runs a command line with sh and returns its exit code and interleaved output. */
+export function runShell(
+  command: string,
+  cwd: string,
+  env: Record<string, string | undefined> = {},
+): Promise<{ code: number; output: string }> {
+  return new Promise((resolveRun) => {
+    const child = spawn('sh', ['-c', command], {
+      cwd,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    const chunks: Buffer[] = []
+    child.stdout.on('data', (c: Buffer) => chunks.push(c))
+    child.stderr.on('data', (c: Buffer) => chunks.push(c))
+    child.once('error', (error) => resolveRun({ code: 127, output: String(error) }))
+    child.once('close', (code) =>
+      resolveRun({ code: code ?? 1, output: Buffer.concat(chunks).toString('utf8') }),
+    )
+  })
+}

@@ -4,7 +4,7 @@ import { readActionManifest } from './action-manifest.js'
 import { UsageError } from './input-env.js'
 import { substituteOutputs, type PipelineFile, type PipelineStage } from './pipeline-file.js'
 import { runAction, type ActionRun } from './run-action.js'
-import { startService, type RunningService } from './pipeline-service.js'
+import { runShell, startService, type RunningService } from './pipeline-service.js'
 
 export interface StageResult {
   id: string
@@ -26,8 +26,6 @@ export interface PipelineOptions {
   stageLog?: (stage: string, line: string) => void
   env?: Record<string, string | undefined>
   now?: () => number
-  /** Where service stages run from (their command's working directory). */
-  repoRoot?: string
   /** Folder for service logs; default the workspace's reports/pipeline. */
   logDir?: string
 }
@@ -37,14 +35,20 @@ const KEY_OUTPUTS: Record<string, (o: Record<string, string>) => string | undefi
   'data-qa': (o) => o.status && `${o.status}, ${o.rows} rows, ${o.failed} failed`,
   train: (o) => o['primary-metric'] && `${o['primary-metric']} ${Number(o['primary-value']).toFixed(4)}`,
   'mlflow-register': (o) => o['model-uri'] && `${o['model-uri']} (${o['alias-uri']})`,
-  'quality-gate': (o) => o.verdict,
+  'quality-gate': (o) =>
+    o.verdict && `${o.verdict}${o.promoted === 'true' ? `, champion is v${o['champion-version']}` : ''}`,
+  'ecr-push': (o) => o.image,
+  'helm-deploy': (o) => [o.status, o.manifest].filter(Boolean).join(': '),
+  'smoke-test': (o) =>
+    o.passed &&
+    `${o.passed === 'true' ? 'passed' : 'failed'}, v${o['served-version']}, p95 ${o['p95-ms']} ms`,
   'drift-check': (o) => o['drift-detected'] && `drift ${o['drift-detected']}, share ${o['drifted-share']}`,
 }
 
 /** Every input each stage passes must exist in its action.yml: a typo in the pipeline fails before anything runs. */
 async function checkInputs(options: PipelineOptions): Promise<void> {
   for (const stage of options.pipeline.stages) {
-    if (stage.service) continue
+    if (stage.service || stage.run !== undefined) continue
     const where = `${options.pipeline.file}:${stage.line}`
     const manifest = await readActionManifest(join(options.actionsDir, stage.action)).catch(() => {
       throw new UsageError(`${where}: no action '${stage.action}' in ${options.actionsDir}`)
@@ -93,7 +97,9 @@ export async function runPipeline(options: PipelineOptions): Promise<StageResult
       const started = now()
       const result = stage.service
         ? await runServiceStage(stage, options, outputs, where, services)
-        : await runActionStage(stage, options, outputs, where)
+        : stage.run !== undefined
+          ? await runCommandStage(stage, options, outputs, where)
+          : await runActionStage(stage, options, outputs, where)
       const seconds = (now() - started) / 1000
       outputs.set(stage.id, result.outputs)
       write(`${label}: ${result.status} in ${seconds.toFixed(1)} s${result.key ? ` — ${result.key}` : ''}`)
@@ -131,6 +137,29 @@ async function runActionStage(
   return { status, key, outputs: run.outputs, summary: run.summary }
 }
 
+/** Runs the stage's command line with sh in the workspace; its output goes to a log beside the report. */
+async function runCommandStage(
+  stage: PipelineStage,
+  options: PipelineOptions,
+  outputs: ReadonlyMap<string, Record<string, string>>,
+  where: string,
+): Promise<StageOutcome> {
+  const command = substituteOutputs(stage.run!, outputs, where)
+  const logDir = options.logDir ?? join(options.workspace, 'reports/pipeline')
+  await mkdir(logDir, { recursive: true })
+  const logFile = join(logDir, `${stage.id}.log`)
+  const { code, output } = await runShell(command, options.workspace, options.env)
+  await writeFile(logFile, output)
+  if (code === 0) return { status: 'passed', key: '', outputs: { log: logFile }, summary: '' }
+  const tail = output.trimEnd().split('\n').slice(-15).join('\n')
+  return {
+    status: 'failed',
+    key: `${command} exited with ${code}`,
+    outputs: { log: logFile },
+    summary: `${command} exited with ${code}; its last lines:\n${tail}`,
+  }
+}
+
 /** Starts the stage's process and leaves it running for the stages after it; stopped when the pipeline ends. */
 async function runServiceStage(
   stage: PipelineStage,
@@ -146,7 +175,7 @@ async function runServiceStage(
   try {
     const service = await startService({
       command: spec.command.map((c) => substituteOutputs(c, outputs, where)),
-      cwd: options.repoRoot ?? options.workspace,
+      cwd: options.workspace,
       env: {
         ...options.env,
         ...Object.fromEntries(

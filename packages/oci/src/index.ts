@@ -48,3 +48,4 @@ export {
 export { pushImage, type PushResult, type PushedBlob } from './push-image.js'
 export { writeImageLayout, type LayoutResult } from './image-layout.js'
 export * from './ecr.js'
+export { scratchSource, type ScratchConfig } from './scratch-source.js'
