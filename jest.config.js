@@ -6,7 +6,7 @@ export default {
   testMatch: ['<rootDir>/{packages,actions,examples,serve,tests}/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   moduleNameMapper: {
-    '^@mlops/(kit|data|cli|report|ml|mlflow)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@mlops/(kit|data|cli|report|ml|mlflow|oci|kube)$': '<rootDir>/packages/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

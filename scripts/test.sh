@@ -8,6 +8,7 @@ source scripts/setup.sh
 step() { printf '\n== %s\n' "$*"; }
 step "example data";     bash scripts/examples.sh
 step "reference tools";  bash scripts/apt-deps.sh python3-scipy python3-numpy python3-onnx python3-sklearn python3-pandas
+step "service tools";    for f in scripts/tools/*.sh; do if [ -e "$f" ]; then bash "$f"; fi; done
 step "typecheck";        pnpm -s turbo run typecheck --output-logs=errors-only && pnpm -s exec tsc -p tests/tsconfig.json
 step "lint";             pnpm -s lint
 step "action docs";      node scripts/action-docs.mjs --check && node scripts/terraform-docs.mjs --check
