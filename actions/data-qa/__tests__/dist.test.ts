@@ -6,10 +6,18 @@ import {
   dvcFileText,
   makeDvcRepo,
   md5Hex,
+  pushDirectory,
   pushFile,
   startLocalS3,
   type LocalS3,
 } from '../../../packages/data/src/dvc/__fixtures__/dvc-remote.js'
+import {
+  classFolders,
+  maskOf,
+  pngOf,
+  segmentationPairs,
+  writeFiles,
+} from '../../../packages/data/src/images/__fixtures__/image-dataset.js'
 
 /**
  * The action as users get it: action.yml and the committed dist/ copied to a folder with no node_modules,
@@ -267,5 +275,102 @@ describe('data-qa bad input: a clear error naming the place, no stack trace', ()
       await expect(readFile(join(run.repo.root, 'data/train.csv'))).rejects.toThrow(/ENOENT/)
       await run.repo.remove()
     })
+  })
+})
+
+describe('data-qa on image datasets', () => {
+  async function imageRun(
+    name: string,
+    files: Record<string, Buffer | string>,
+    inputs: Record<string, string>,
+  ) {
+    const dir = join(workspace, name)
+    await mkdir(dir, { recursive: true })
+    await writeFiles(dir, files)
+    const lines: string[] = []
+    const result = await runAction({ actionDir, inputs, workspace: dir, write: (line) => lines.push(line) })
+    return { ...result, log: lines.join('\n') }
+  }
+
+  it('a folder given as dataset is checked as images: class folders, summary and reports', async () => {
+    const files = Object.fromEntries(
+      Object.entries(classFolders(['0', '1', '2'], 5)).map(([path, body]) => [`digits/${path}`, body]),
+    )
+    const run = await imageRun('images-clean', files, { dataset: 'digits' })
+    expect(run.exitCode).toBe(0)
+    expect(run.outputs).toMatchObject({ status: 'pass', failed: '0', images: '15' })
+    expect(run.summary).toContain('Data QA: pass — digits (images)')
+    expect(run.summary).toContain('15 images · 3 classes · 8x8 png')
+    expect(run.summary).toContain('xychart-beta')
+    const report = JSON.parse(await readFile(run.outputs.report!, 'utf8'))
+    expect(report.schema).toBe('mlops-actions/image-qa-report@1')
+    expect(report.profile.classes).toHaveLength(3)
+    expect(await readFile(run.outputs['html-report']!, 'utf8')).toMatch(/^<!doctype html>/)
+  })
+
+  it('segmentation faults fail the step and are named: orphan mask, out-of-set value, corrupt file', async () => {
+    const files: Record<string, Buffer | string> = segmentationPairs(4)
+    files['masks/lost.png'] = maskOf([0])
+    files['masks/img1.png'] = maskOf([0, 9])
+    files['images/img2.png'] = pngOf(3).subarray(0, 30)
+    files['images/img3.png'] = files['images/img0.png']!
+    const run = await imageRun('images-seg', files, { images: '.', 'mask-classes': '0-2' })
+    expect(run.exitCode).toBe(1)
+    expect(run.outputs).toMatchObject({ status: 'fail', images: '4' })
+    const messages = run.annotations.map((a) => `${a.level} ${a.file ?? ''} ${a.message}`)
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^error images\/img2\.png unreadable_images: .*images\/img2\.png \(corrupt PNG/,
+        ),
+        expect.stringMatching(/^error masks\/img1\.png mask_values: .*masks\/img1\.png \(value 9\)/),
+        expect.stringMatching(/^warning masks\/lost\.png orphan_masks: /),
+        expect.stringMatching(
+          /^warning images\/img3\.png duplicate_images: .*same content as images\/img0\.png/,
+        ),
+      ]),
+    )
+    expect(run.summary).toContain('Mask pixels per class')
+    expect(run.log).not.toMatch(/\n\s+at /)
+  })
+
+  it('a bad mask-classes value names the input', async () => {
+    const run = await imageRun('images-bad-input', segmentationPairs(1), {
+      images: '.',
+      'mask-classes': '0, x',
+    })
+    expect(run.exitCode).toBe(1)
+    const errors = run.annotations.filter((a) => a.level === 'error')
+    expect(errors).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/mask-classes.*got 'x'/) }),
+    ])
+  })
+
+  it('a DVC-tracked image folder is fetched from S3, md5-verified, then checked', async () => {
+    const s3 = await startLocalS3()
+    try {
+      const repo = await makeDvcRepo(s3, 'images/dvcstore')
+      const pushed = await pushDirectory(s3, 'images/dvcstore', classFolders(['a', 'b'], 3))
+      await repo.write('data/digits.dvc', dvcFileText({ ...pushed, path: 'digits' }))
+      const lines: string[] = []
+      const run = await runAction({
+        actionDir,
+        inputs: { images: 'data/digits.dvc' },
+        workspace: repo.root,
+        write: (line) => lines.push(line),
+      })
+      expect(run.exitCode).toBe(0)
+      expect(run.outputs).toMatchObject({ status: 'pass', images: '6' })
+      expect(lines.join('\n')).toContain('data/digits.dvc: 6 files')
+      await repo.remove()
+    } finally {
+      await s3.stop()
+    }
+  })
+
+  it('neither dataset nor images is a clear error', async () => {
+    const run = await imageRun('images-none', {}, {})
+    expect(run.exitCode).toBe(1)
+    expect(run.annotations[0]!.message).toMatch(/Set input 'dataset' .* or 'images'/)
   })
 })

@@ -2173,9 +2173,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve10, reject) => {
+          return new Promise((resolve12, reject) => {
             this.close((err2, data) => {
-              return err2 ? reject(err2) : resolve10(data);
+              return err2 ? reject(err2) : resolve12(data);
             });
           });
         }
@@ -2213,12 +2213,12 @@ var require_dispatcher_base = __commonJS({
           err2 = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve10, reject) => {
+          return new Promise((resolve12, reject) => {
             this.destroy(err2, (err3, data) => {
               return err3 ? (
                 /* istanbul ignore next: should never error */
                 reject(err3)
-              ) : resolve10(data);
+              ) : resolve12(data);
             });
           });
         }
@@ -4485,8 +4485,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve10, reject) => {
-        res = resolve10;
+      const promise = new Promise((resolve12, reject) => {
+        res = resolve12;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -6737,12 +6737,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve10, reject) => {
+      const waitForDrain = () => new Promise((resolve12, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve10;
+          callback = resolve12;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7412,12 +7412,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve10, reject) => {
+      const waitForDrain = () => new Promise((resolve12, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve10;
+          callback = resolve12;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7896,16 +7896,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve10) => {
+        return new Promise((resolve12) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve10;
+            this[kClosedResolve] = resolve12;
           } else {
-            resolve10(null);
+            resolve12(null);
           }
         });
       }
       async [kDestroy](err2) {
-        return new Promise((resolve10) => {
+        return new Promise((resolve12) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i5 = 0; i5 < requests.length; i5++) {
             const request = requests[i5];
@@ -7916,7 +7916,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve10(null);
+            resolve12(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err2, callback);
@@ -7967,7 +7967,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve10, reject) => {
+        const socket = await new Promise((resolve12, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7979,7 +7979,7 @@ var require_client = __commonJS({
             if (err2) {
               reject(err2);
             } else {
-              resolve10(socket2);
+              resolve12(socket2);
             }
           });
         });
@@ -8315,8 +8315,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c5) => c5.close()));
         } else {
-          await new Promise((resolve10) => {
-            this[kClosedResolve] = resolve10;
+          await new Promise((resolve12) => {
+            this[kClosedResolve] = resolve12;
           });
         }
       }
@@ -9585,7 +9585,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve10, reject) => {
+        return await new Promise((resolve12, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9598,7 +9598,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve10(null);
+              resolve12(null);
             }
           }).on("error", noop).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9617,7 +9617,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve10, reject) => {
+      return new Promise((resolve12, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9634,7 +9634,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve10,
+              resolve: resolve12,
               reject,
               length: 0,
               body: []
@@ -9704,18 +9704,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve10, stream, length } = consume2;
+      const { type, body, resolve: resolve12, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve10(chunksDecode(body, length));
+          resolve12(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve10(JSON.parse(chunksDecode(body, length)));
+          resolve12(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve10(chunksConcat(body, length).buffer);
+          resolve12(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve10(new Blob(body, { type: stream[kContentType] }));
+          resolve12(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve10(chunksConcat(body, length));
+          resolve12(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err2) {
@@ -9972,9 +9972,9 @@ var require_api_request = __commonJS({
     };
     function request(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve10, reject) => {
+        return new Promise((resolve12, reject) => {
           request.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve10(data);
+            return err2 ? reject(err2) : resolve12(data);
           });
         });
       }
@@ -10197,9 +10197,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve10, reject) => {
+        return new Promise((resolve12, reject) => {
           stream.call(this, opts, factory, (err2, data) => {
-            return err2 ? reject(err2) : resolve10(data);
+            return err2 ? reject(err2) : resolve12(data);
           });
         });
       }
@@ -10484,9 +10484,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve10, reject) => {
+        return new Promise((resolve12, reject) => {
           upgrade.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve10(data);
+            return err2 ? reject(err2) : resolve12(data);
           });
         });
       }
@@ -10578,9 +10578,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve10, reject) => {
+        return new Promise((resolve12, reject) => {
           connect.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve10(data);
+            return err2 ? reject(err2) : resolve12(data);
           });
         });
       }
@@ -14443,7 +14443,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve10, reject) => agent.dispatch(
+        return new Promise((resolve12, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14519,7 +14519,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable8({ read: resume });
               const onError = this.onError.bind(this);
-              resolve10({
+              resolve12({
                 status,
                 statusText,
                 headersList,
@@ -14562,7 +14562,7 @@ var require_fetch = __commonJS({
               for (let i5 = 0; i5 < rawHeaders.length; i5 += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i5]), rawHeaders[i5 + 1].toString("latin1"), true);
               }
-              resolve10({
+              resolve12({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -18303,8 +18303,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay2(ms) {
-      return new Promise((resolve10) => {
-        setTimeout(resolve10, ms).unref();
+      return new Promise((resolve12) => {
+        setTimeout(resolve12, ms).unref();
       });
     }
     module.exports = {
@@ -23125,10 +23125,10 @@ var require_resolve_block_map = __commonJS({
       let offset = bm.offset;
       let commentEnd = null;
       for (const collItem of bm.items) {
-        const { start, key, sep: sep3, value } = collItem;
+        const { start, key, sep: sep4, value } = collItem;
         const keyProps = resolveProps.resolveProps(start, {
           indicator: "explicit-key-ind",
-          next: key ?? sep3?.[0],
+          next: key ?? sep4?.[0],
           offset,
           onError,
           parentIndent: bm.indent,
@@ -23142,7 +23142,7 @@ var require_resolve_block_map = __commonJS({
             else if ("indent" in key && key.indent !== bm.indent)
               onError(offset, "BAD_INDENT", startColMsg);
           }
-          if (!keyProps.anchor && !keyProps.tag && !sep3) {
+          if (!keyProps.anchor && !keyProps.tag && !sep4) {
             commentEnd = keyProps.end;
             if (keyProps.comment) {
               if (map3.comment)
@@ -23166,7 +23166,7 @@ var require_resolve_block_map = __commonJS({
         ctx.atKey = false;
         if (utilMapIncludes.mapIncludes(ctx, map3.items, keyNode))
           onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
-        const valueProps = resolveProps.resolveProps(sep3 ?? [], {
+        const valueProps = resolveProps.resolveProps(sep4 ?? [], {
           indicator: "map-value-ind",
           next: value,
           offset: keyNode.range[2],
@@ -23182,7 +23182,7 @@ var require_resolve_block_map = __commonJS({
             if (ctx.options.strict && keyProps.start < valueProps.found.offset - 1024)
               onError(keyNode.range, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit block mapping key");
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep3, null, valueProps, onError);
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep4, null, valueProps, onError);
           if (ctx.schema.compat)
             utilFlowIndentCheck.flowIndentCheck(bm.indent, value, onError);
           offset = valueNode.range[2];
@@ -23273,7 +23273,7 @@ var require_resolve_end = __commonJS({
       let comment = "";
       if (end) {
         let hasSpace = false;
-        let sep3 = "";
+        let sep4 = "";
         for (const token of end) {
           const { source, type } = token;
           switch (type) {
@@ -23287,13 +23287,13 @@ var require_resolve_end = __commonJS({
               if (!comment)
                 comment = cb;
               else
-                comment += sep3 + cb;
-              sep3 = "";
+                comment += sep4 + cb;
+              sep4 = "";
               break;
             }
             case "newline":
               if (comment)
-                sep3 += source;
+                sep4 += source;
               hasSpace = true;
               break;
             default:
@@ -23336,18 +23336,18 @@ var require_resolve_flow_collection = __commonJS({
       let offset = fc.offset + fc.start.source.length;
       for (let i5 = 0; i5 < fc.items.length; ++i5) {
         const collItem = fc.items[i5];
-        const { start, key, sep: sep3, value } = collItem;
+        const { start, key, sep: sep4, value } = collItem;
         const props = resolveProps.resolveProps(start, {
           flow: fcName,
           indicator: "explicit-key-ind",
-          next: key ?? sep3?.[0],
+          next: key ?? sep4?.[0],
           offset,
           onError,
           parentIndent: fc.indent,
           startOnNewline: false
         });
         if (!props.found) {
-          if (!props.anchor && !props.tag && !sep3 && !value) {
+          if (!props.anchor && !props.tag && !sep4 && !value) {
             if (i5 === 0 && props.comma)
               onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
             else if (i5 < fc.items.length - 1)
@@ -23401,8 +23401,8 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap5 && !sep3 && !props.found) {
-          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep3, null, props, onError);
+        if (!isMap5 && !sep4 && !props.found) {
+          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep4, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
           if (isBlock(value))
@@ -23414,7 +23414,7 @@ var require_resolve_flow_collection = __commonJS({
           if (isBlock(key))
             onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg);
           ctx.atKey = false;
-          const valueProps = resolveProps.resolveProps(sep3 ?? [], {
+          const valueProps = resolveProps.resolveProps(sep4 ?? [], {
             flow: fcName,
             indicator: "map-value-ind",
             next: value,
@@ -23425,8 +23425,8 @@ var require_resolve_flow_collection = __commonJS({
           });
           if (valueProps.found) {
             if (!isMap5 && !props.found && ctx.options.strict) {
-              if (sep3)
-                for (const st of sep3) {
+              if (sep4)
+                for (const st of sep4) {
                   if (st === valueProps.found)
                     break;
                   if (st.type === "newline") {
@@ -23443,7 +23443,7 @@ var require_resolve_flow_collection = __commonJS({
             else
               onError(valueProps.start, "MISSING_CHAR", `Missing , or : between ${fcName} items`);
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep3, null, valueProps, onError) : null;
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep4, null, valueProps, onError) : null;
           if (valueNode) {
             if (isBlock(value))
               onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
@@ -23623,7 +23623,7 @@ var require_resolve_block_scalar = __commonJS({
           chompStart = i5 + 1;
       }
       let value = "";
-      let sep3 = "";
+      let sep4 = "";
       let prevMoreIndented = false;
       for (let i5 = 0; i5 < contentStart; ++i5)
         value += lines[i5][0].slice(trimIndent) + "\n";
@@ -23640,24 +23640,24 @@ var require_resolve_block_scalar = __commonJS({
           indent = "";
         }
         if (type === Scalar.Scalar.BLOCK_LITERAL) {
-          value += sep3 + indent.slice(trimIndent) + content;
-          sep3 = "\n";
+          value += sep4 + indent.slice(trimIndent) + content;
+          sep4 = "\n";
         } else if (indent.length > trimIndent || content[0] === "	") {
-          if (sep3 === " ")
-            sep3 = "\n";
-          else if (!prevMoreIndented && sep3 === "\n")
-            sep3 = "\n\n";
-          value += sep3 + indent.slice(trimIndent) + content;
-          sep3 = "\n";
+          if (sep4 === " ")
+            sep4 = "\n";
+          else if (!prevMoreIndented && sep4 === "\n")
+            sep4 = "\n\n";
+          value += sep4 + indent.slice(trimIndent) + content;
+          sep4 = "\n";
           prevMoreIndented = true;
         } else if (content === "") {
-          if (sep3 === "\n")
+          if (sep4 === "\n")
             value += "\n";
           else
-            sep3 = "\n";
+            sep4 = "\n";
         } else {
-          value += sep3 + content;
-          sep3 = " ";
+          value += sep4 + content;
+          sep4 = " ";
           prevMoreIndented = false;
         }
       }
@@ -23840,25 +23840,25 @@ var require_resolve_flow_scalar = __commonJS({
         trimBoth = /^[ \t]+|[ \t]+$/g;
       }
       let res = match[1].replace(trimEnd, "");
-      let sep3 = " ";
+      let sep4 = " ";
       let pos = line.lastIndex;
       while (match = line.exec(source)) {
         const lm = match[1].replace(trimBoth, "");
         if (lm === "") {
-          if (sep3 === "\n")
-            res += sep3;
+          if (sep4 === "\n")
+            res += sep4;
           else
-            sep3 = "\n";
+            sep4 = "\n";
         } else {
-          res += sep3 + lm;
-          sep3 = " ";
+          res += sep4 + lm;
+          sep4 = " ";
         }
         pos = line.lastIndex;
       }
       const last = /[ \t]*(.*)/sy;
       last.lastIndex = pos;
       match = last.exec(source);
-      return res + sep3 + (match?.[1] ?? "");
+      return res + sep4 + (match?.[1] ?? "");
     }
     function doubleQuotedValue(source, onError) {
       let res = "";
@@ -24668,14 +24668,14 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start, key, sep: sep3, value }) {
+    function stringifyItem({ start, key, sep: sep4, value }) {
       let res = "";
       for (const st of start)
         res += st.source;
       if (key)
         res += stringifyToken(key);
-      if (sep3)
-        for (const st of sep3)
+      if (sep4)
+        for (const st of sep4)
           res += st.source;
       if (value)
         res += stringifyToken(value);
@@ -25842,18 +25842,18 @@ var require_parser = __commonJS({
         if (this.type === "map-value-ind") {
           const prev = getPrevProps(this.peek(2));
           const start = getFirstKeyStartProps(prev);
-          let sep3;
+          let sep4;
           if (scalar.end) {
-            sep3 = scalar.end;
-            sep3.push(this.sourceToken);
+            sep4 = scalar.end;
+            sep4.push(this.sourceToken);
             delete scalar.end;
           } else
-            sep3 = [this.sourceToken];
+            sep4 = [this.sourceToken];
           const map3 = {
             type: "block-map",
             offset: scalar.offset,
             indent: scalar.indent,
-            items: [{ start, key: scalar, sep: sep3 }]
+            items: [{ start, key: scalar, sep: sep4 }]
           };
           this.onKeyLine = true;
           this.stack[this.stack.length - 1] = map3;
@@ -26006,15 +26006,15 @@ var require_parser = __commonJS({
                 } else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
                   const start2 = getFirstKeyStartProps(it.start);
                   const key = it.key;
-                  const sep3 = it.sep;
-                  sep3.push(this.sourceToken);
+                  const sep4 = it.sep;
+                  sep4.push(this.sourceToken);
                   delete it.key;
                   delete it.sep;
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start: start2, key, sep: sep3 }]
+                    items: [{ start: start2, key, sep: sep4 }]
                   });
                 } else if (start.length > 0) {
                   it.sep = it.sep.concat(start, this.sourceToken);
@@ -26208,13 +26208,13 @@ var require_parser = __commonJS({
             const prev = getPrevProps(parent);
             const start = getFirstKeyStartProps(prev);
             fixFlowSeqItems(fc);
-            const sep3 = fc.end.splice(1, fc.end.length);
-            sep3.push(this.sourceToken);
+            const sep4 = fc.end.splice(1, fc.end.length);
+            sep4.push(this.sourceToken);
             const map3 = {
               type: "block-map",
               offset: fc.offset,
               indent: fc.indent,
-              items: [{ start, key: fc, sep: sep3 }]
+              items: [{ start, key: fc, sep: sep4 }]
             };
             this.onKeyLine = true;
             this.stack[this.stack.length - 1] = map3;
@@ -29009,7 +29009,7 @@ var sleep;
 var init_sleep = __esm({
   "../../node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-es/submodules/client/util-waiter/utils/sleep.js"() {
     sleep = (seconds) => {
-      return new Promise((resolve10) => setTimeout(resolve10, seconds * 1e3));
+      return new Promise((resolve12) => setTimeout(resolve12, seconds * 1e3));
     };
   }
 });
@@ -29174,8 +29174,8 @@ var init_createWaiter = __esm({
     init_waiter();
     abortTimeout = (abortSignal) => {
       let onAbort;
-      const promise = new Promise((resolve10) => {
-        onAbort = () => resolve10({ state: WaiterState.ABORTED });
+      const promise = new Promise((resolve12) => {
+        onAbort = () => resolve12({ state: WaiterState.ABORTED });
         if (typeof abortSignal.addEventListener === "function") {
           abortSignal.addEventListener("abort", onAbort);
         } else {
@@ -31045,7 +31045,7 @@ var init_getInstanceMetadataRegion = __esm({
     };
     imdsRequest = async (options) => {
       const { request } = await import("node:http");
-      return new Promise((resolve10, reject) => {
+      return new Promise((resolve12, reject) => {
         const req = request({
           hostname: options.hostname,
           port: options.port,
@@ -31073,7 +31073,7 @@ var init_getInstanceMetadataRegion = __esm({
           const chunks = [];
           res.on("data", (chunk) => chunks.push(chunk));
           res.on("end", () => {
-            resolve10(Buffer.concat(chunks));
+            resolve12(Buffer.concat(chunks));
             req.destroy();
           });
         });
@@ -33311,7 +33311,7 @@ var init_headStream = __esm({
       if (isReadableStream(stream)) {
         return headStream(stream, bytes);
       }
-      return new Promise((resolve10, reject) => {
+      return new Promise((resolve12, reject) => {
         const collector = new Collector();
         collector.limit = bytes;
         stream.pipe(collector);
@@ -33322,7 +33322,7 @@ var init_headStream = __esm({
         collector.on("error", reject);
         collector.on("finish", function() {
           const bytes2 = concatBytes(this.buffers);
-          resolve10(bytes2);
+          resolve12(bytes2);
         });
       });
     };
@@ -33474,7 +33474,7 @@ var init_stream_collector = __esm({
       if (isReadableStream(stream)) {
         return collectReadableStream(stream);
       }
-      return new Promise((resolve10, reject) => {
+      return new Promise((resolve12, reject) => {
         const collector = new Collector2();
         const nodeStream = stream;
         nodeStream.pipe(collector);
@@ -33485,7 +33485,7 @@ var init_stream_collector = __esm({
         collector.on("error", reject);
         collector.on("finish", function() {
           const bytes = concatBytes(this.bufferedBytes);
-          resolve10(bytes);
+          resolve12(bytes);
         });
       });
     };
@@ -34019,7 +34019,7 @@ var fileStreamHasher, isReadStream;
 var init_fileStreamHasher = __esm({
   "../../node_modules/.pnpm/@smithy+core@3.41.0/node_modules/@smithy/core/dist-es/submodules/checksum/hash-stream-node/fileStreamHasher.js"() {
     init_HashCalculator();
-    fileStreamHasher = (hashCtor, fileStream) => new Promise((resolve10, reject) => {
+    fileStreamHasher = (hashCtor, fileStream) => new Promise((resolve12, reject) => {
       if (!isReadStream(fileStream)) {
         reject(new Error("Unable to calculate hash for non-file streams."));
         return;
@@ -34037,7 +34037,7 @@ var init_fileStreamHasher = __esm({
       });
       hashCalculator.on("error", reject);
       hashCalculator.on("finish", function() {
-        hash2.digest().then(resolve10).catch(reject);
+        hash2.digest().then(resolve12).catch(reject);
       });
     });
     isReadStream = (stream) => typeof stream.path === "string";
@@ -34056,14 +34056,14 @@ var init_readableStreamHasher = __esm({
       const hash2 = new hashCtor();
       const hashCalculator = new HashCalculator(hash2);
       readableStream.pipe(hashCalculator);
-      return new Promise((resolve10, reject) => {
+      return new Promise((resolve12, reject) => {
         readableStream.on("error", (err2) => {
           hashCalculator.end();
           reject(err2);
         });
         hashCalculator.on("error", reject);
         hashCalculator.on("finish", () => {
-          hash2.digest().then(resolve10).catch(reject);
+          hash2.digest().then(resolve12).catch(reject);
         });
       });
     };
@@ -34624,9 +34624,9 @@ var init_Sha256WebCrypto = __esm({
           const hash2 = await subtle.digest("SHA-256", data);
           return new Uint8Array(hash2);
         }
-        const sha256 = new Sha256Js(this.secret);
-        sha256.update(data);
-        return sha256.digest();
+        const sha2562 = new Sha256Js(this.secret);
+        sha2562.update(data);
+        return sha2562.digest();
       }
       reset() {
         this.pending = [];
@@ -35323,7 +35323,7 @@ async function* readableToIterable(readStream) {
     streamEnded = true;
   });
   while (!generationEnded) {
-    const value = await new Promise((resolve10) => setTimeout(() => resolve10(records.shift()), 0));
+    const value = await new Promise((resolve12) => setTimeout(() => resolve12(records.shift()), 0));
     if (value) {
       yield value;
     }
@@ -40188,7 +40188,7 @@ function bindRetryMiddleware(isStreamingPayload2) {
           const delay2 = retryToken.getRetryDelay();
           totalRetryDelay += (retryToken?.$retryLog?.acquisitionDelay ?? 0) + delay2;
           if (delay2 > 0) {
-            await race(new Promise((resolve10) => setTimeout(resolve10, delay2)), abortSignal);
+            await race(new Promise((resolve12) => setTimeout(resolve12, delay2)), abortSignal);
           }
         }
       }
@@ -40321,7 +40321,7 @@ var init_DefaultRateLimiter = __esm({
         this.refillTokenBucket();
         while (amount > this.availableTokens) {
           const delay2 = (amount - this.availableTokens) / this.fillRate * 1e3;
-          await new Promise((resolve10) => _DefaultRateLimiter.setTimeoutFn(resolve10, delay2));
+          await new Promise((resolve12) => _DefaultRateLimiter.setTimeoutFn(resolve12, delay2));
           this.refillTokenBucket();
         }
         this.availableTokens = this.availableTokens - amount;
@@ -40759,7 +40759,7 @@ var init_StandardRetryStrategy2 = __esm({
               const delayFromResponse = getDelayFromRetryAfterHeader(err2.$response);
               const delay2 = Math.max(delayFromResponse || 0, delayFromDecider);
               totalDelay += delay2;
-              await new Promise((resolve10) => setTimeout(resolve10, delay2));
+              await new Promise((resolve12) => setTimeout(resolve12, delay2));
               continue;
             }
             if (!err2.$metadata) {
@@ -44931,9 +44931,9 @@ var require_dist_cjs2 = __commonJS({
       sha256;
       uriEscapePath;
       applyChecksum;
-      constructor({ applyChecksum, credentials, region, service, sha256, uriEscapePath = true }) {
+      constructor({ applyChecksum, credentials, region, service, sha256: sha2562, uriEscapePath = true }) {
         this.service = service;
-        this.sha256 = sha256;
+        this.sha256 = sha2562;
         this.uriEscapePath = uriEscapePath;
         this.applyChecksum = typeof applyChecksum === "boolean" ? applyChecksum : true;
         this.regionProvider = normalizeProvider3(region);
@@ -45107,13 +45107,13 @@ ${toHex2(hashedRequest)}`;
     };
     var SignatureV42 = class extends SignatureV4Base {
       headerFormatter = new HeaderFormatter();
-      constructor({ applyChecksum, credentials, region, service, sha256, uriEscapePath = true }) {
+      constructor({ applyChecksum, credentials, region, service, sha256: sha2562, uriEscapePath = true }) {
         super({
           applyChecksum,
           credentials,
           region,
           service,
-          sha256,
+          sha256: sha2562,
           uriEscapePath
         });
       }
@@ -46286,14 +46286,14 @@ var require_dist_cjs4 = __commonJS({
         throw new Error("@aws-sdk XML parse error: unclosed DOCTYPE.");
       }
       decodeEntities(s2) {
-        return s2.replace(/&(?:#x([0-9a-fA-F]{1,6})|#(\d{1,7})|([a-zA-Z][a-zA-Z0-9]{0,30}));/g, (_, hex, dec, named) => {
+        return s2.replace(/&(?:#x([0-9a-fA-F]{1,6})|#(\d{1,7})|([a-zA-Z][a-zA-Z0-9]{0,30}));/g, (_, hex, dec, named2) => {
           if (hex) {
             return String.fromCharCode(parseInt(hex, 16));
           }
           if (dec) {
             return String.fromCharCode(parseInt(dec, 10));
           }
-          return _AwsXmlParser.ENTITIES[named] ?? "";
+          return _AwsXmlParser.ENTITIES[named2] ?? "";
         });
       }
     };
@@ -48240,7 +48240,7 @@ var init_resolveAwsSdkSigV4Config = __esm({
         configurable: true
       });
       config.credentials = inputCredentials;
-      const { signingEscapePath = true, systemClockOffset = config.systemClockOffset || 0, sha256 } = config;
+      const { signingEscapePath = true, systemClockOffset = config.systemClockOffset || 0, sha256: sha2562 } = config;
       let signer;
       if (config.signer) {
         signer = normalizeProvider2(config.signer);
@@ -48260,7 +48260,7 @@ var init_resolveAwsSdkSigV4Config = __esm({
             credentials: config.credentials,
             region: config.signingRegion,
             service: config.signingName,
-            sha256,
+            sha256: sha2562,
             uriEscapePath: signingEscapePath
           };
           const SignerCtor = config.signerConstructor || import_signature_v4.SignatureV4;
@@ -48283,7 +48283,7 @@ var init_resolveAwsSdkSigV4Config = __esm({
             credentials: config.credentials,
             region: config.signingRegion,
             service: config.signingName,
-            sha256,
+            sha256: sha2562,
             uriEscapePath: signingEscapePath
           };
           const SignerCtor = config.signerConstructor || import_signature_v4.SignatureV4;
@@ -48424,7 +48424,7 @@ var require_dist_cjs6 = __commonJS({
     var DEFAULT_MAX_RETRIES = 0;
     var providerConfigFromInit = ({ maxRetries = DEFAULT_MAX_RETRIES, timeout = DEFAULT_TIMEOUT }) => ({ maxRetries, timeout });
     function httpRequest(options) {
-      return new Promise((resolve10, reject) => {
+      return new Promise((resolve12, reject) => {
         const req = node_http.request({
           method: "GET",
           ...options,
@@ -48449,7 +48449,7 @@ var require_dist_cjs6 = __commonJS({
             chunks.push(chunk);
           });
           res.on("end", () => {
-            resolve10(Buffer.concat(chunks));
+            resolve12(Buffer.concat(chunks));
             req.destroy();
           });
         });
@@ -48912,21 +48912,21 @@ var require_dist_cjs7 = __commonJS({
       let sendBody = true;
       if (!externalAgent && expect === "100-continue") {
         sendBody = await Promise.race([
-          new Promise((resolve10) => {
-            timeoutId = Number(timing.setTimeout(() => resolve10(true), Math.max(MIN_WAIT_TIME, maxContinueTimeoutMs)));
+          new Promise((resolve12) => {
+            timeoutId = Number(timing.setTimeout(() => resolve12(true), Math.max(MIN_WAIT_TIME, maxContinueTimeoutMs)));
           }),
-          new Promise((resolve10) => {
+          new Promise((resolve12) => {
             httpRequest.on("continue", () => {
               timing.clearTimeout(timeoutId);
-              resolve10(true);
+              resolve12(true);
             });
             httpRequest.on("response", () => {
               timing.clearTimeout(timeoutId);
-              resolve10(false);
+              resolve12(false);
             });
             httpRequest.on("error", () => {
               timing.clearTimeout(timeoutId);
-              resolve10(false);
+              resolve12(false);
             });
           })
         ]);
@@ -49003,13 +49003,13 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return socketWarningTimestamp;
       }
       constructor(options) {
-        this.configProvider = new Promise((resolve10, reject) => {
+        this.configProvider = new Promise((resolve12, reject) => {
           if (typeof options === "function") {
             options().then((_options) => {
-              resolve10(this.resolveDefaultConfig(_options));
+              resolve12(this.resolveDefaultConfig(_options));
             }).catch(reject);
           } else {
-            resolve10(this.resolveDefaultConfig(options));
+            resolve12(this.resolveDefaultConfig(options));
           }
         });
       }
@@ -49039,7 +49039,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             timing.clearTimeout(requestTimeoutId);
             timing.clearTimeout(keepAliveTimeoutId);
           };
-          const resolve10 = async (arg) => {
+          const resolve12 = async (arg) => {
             await writeRequestBodyPromise;
             clearTimeouts();
             _resolve(arg);
@@ -49103,7 +49103,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               headers: getTransformedHeaders(res.headers),
               body: res
             });
-            resolve10({ response: httpResponse });
+            resolve12({ response: httpResponse });
           });
           req.on("error", (err2) => {
             if (NODEJS_TIMEOUT_ERROR_CODES2.includes(err2.code)) {
@@ -49442,13 +49442,13 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return new _NodeHttp2Handler(instanceOrOptions);
       }
       constructor(options) {
-        this.configProvider = new Promise((resolve10, reject) => {
+        this.configProvider = new Promise((resolve12, reject) => {
           if (typeof options === "function") {
             options().then((opts) => {
-              resolve10(opts || {});
+              resolve12(opts || {});
             }).catch(reject);
           } else {
-            resolve10(options || {});
+            resolve12(options || {});
           }
         });
       }
@@ -49475,7 +49475,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return new Promise((_resolve, _reject) => {
           let fulfilled = false;
           let writeRequestBodyPromise = void 0;
-          const resolve10 = async (arg) => {
+          const resolve12 = async (arg) => {
             await writeRequestBodyPromise;
             _resolve(arg);
           };
@@ -49572,7 +49572,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               body: clientHttp2Stream
             });
             fulfilled = true;
-            resolve10({ response: httpResponse });
+            resolve12({ response: httpResponse });
             if (useIsolatedSession) {
               session.close();
               clientHttp2Stream.on("end", () => {
@@ -49710,7 +49710,7 @@ var require_dist_cjs8 = __commonJS({
           try {
             return await toRetry();
           } catch (e5) {
-            await new Promise((resolve10) => setTimeout(resolve10, delayMs));
+            await new Promise((resolve12) => setTimeout(resolve12, delayMs));
           }
         }
         return await toRetry();
@@ -49724,12 +49724,12 @@ var require_dist_cjs8 = __commonJS({
     var fromHttp = (options = {}) => {
       options.logger?.debug("@aws-sdk/credential-provider-http - fromHttp");
       let host;
-      const relative6 = options.awsContainerCredentialsRelativeUri ?? process.env[AWS_CONTAINER_CREDENTIALS_RELATIVE_URI];
+      const relative11 = options.awsContainerCredentialsRelativeUri ?? process.env[AWS_CONTAINER_CREDENTIALS_RELATIVE_URI];
       const full = options.awsContainerCredentialsFullUri ?? process.env[AWS_CONTAINER_CREDENTIALS_FULL_URI];
       const token = options.awsContainerAuthorizationToken ?? process.env[AWS_CONTAINER_AUTHORIZATION_TOKEN];
       const tokenFile = options.awsContainerAuthorizationTokenFile ?? process.env[AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE];
       const warn = options.logger?.constructor?.name === "NoOpLogger" || !options.logger?.warn ? console.warn : options.logger.warn.bind(options.logger);
-      if (relative6 && full) {
+      if (relative11 && full) {
         warn("@aws-sdk/credential-provider-http: you have set both awsContainerCredentialsRelativeUri and awsContainerCredentialsFullUri.");
         warn("awsContainerCredentialsRelativeUri will take precedence.");
       }
@@ -49737,8 +49737,8 @@ var require_dist_cjs8 = __commonJS({
         warn("@aws-sdk/credential-provider-http: you have set both awsContainerAuthorizationToken and awsContainerAuthorizationTokenFile.");
         warn("awsContainerAuthorizationTokenFile will take precedence.");
       }
-      if (relative6) {
-        host = `${DEFAULT_LINK_LOCAL_HOST}${relative6}`;
+      if (relative11) {
+        host = `${DEFAULT_LINK_LOCAL_HOST}${relative11}`;
       } else if (full) {
         host = full;
       } else {
@@ -54041,10 +54041,10 @@ var require_dist_cjs11 = __commonJS({
     var { setCredentialFeature: setCredentialFeature2 } = (init_client3(), __toCommonJS(client_exports2));
     var { CredentialsProviderError: CredentialsProviderError2, parseKnownFiles: parseKnownFiles2, getProfileName: getProfileName2 } = (init_config2(), __toCommonJS(config_exports));
     var { HttpRequest: HttpRequest2 } = (init_protocols(), __toCommonJS(protocols_exports));
-    var { createHash: createHash8, createPrivateKey, createPublicKey, sign: sign4 } = __require("node:crypto");
+    var { createHash: createHash9, createPrivateKey, createPublicKey, sign: sign4 } = __require("node:crypto");
     var { promises: promises3 } = __require("node:fs");
     var { homedir: homedir2 } = __require("node:os");
-    var { dirname: dirname5, join: join12 } = __require("node:path");
+    var { dirname: dirname5, join: join13 } = __require("node:path");
     var LoginCredentialsFetcher = class _LoginCredentialsFetcher {
       profileData;
       init;
@@ -54210,10 +54210,10 @@ var require_dist_cjs11 = __commonJS({
         await promises3.writeFile(tokenFilePath, JSON.stringify(token, null, 2), "utf8");
       }
       getTokenFilePath() {
-        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join12(homedir2(), ".aws", "login", "cache");
+        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join13(homedir2(), ".aws", "login", "cache");
         const loginSessionBytes = Buffer.from(this.loginSession, "utf8");
-        const loginSessionSha256 = createHash8("sha256").update(loginSessionBytes).digest("hex");
-        return join12(directory, `${loginSessionSha256}.json`);
+        const loginSessionSha256 = createHash9("sha256").update(loginSessionBytes).digest("hex");
+        return join13(directory, `${loginSessionSha256}.json`);
       }
       derToRawSignature(derSignature) {
         let offset = 2;
@@ -65495,9 +65495,4248 @@ var require_dist_cjs16 = __commonJS({
   }
 });
 
+// ../../node_modules/.pnpm/jpeg-js@0.4.4/node_modules/jpeg-js/lib/encoder.js
+var require_encoder = __commonJS({
+  "../../node_modules/.pnpm/jpeg-js@0.4.4/node_modules/jpeg-js/lib/encoder.js"(exports, module) {
+    var btoa2 = btoa2 || function(buf) {
+      return Buffer.from(buf).toString("base64");
+    };
+    function JPEGEncoder(quality) {
+      var self = this;
+      var fround = Math.round;
+      var ffloor = Math.floor;
+      var YTable = new Array(64);
+      var UVTable = new Array(64);
+      var fdtbl_Y = new Array(64);
+      var fdtbl_UV = new Array(64);
+      var YDC_HT;
+      var UVDC_HT;
+      var YAC_HT;
+      var UVAC_HT;
+      var bitcode = new Array(65535);
+      var category = new Array(65535);
+      var outputfDCTQuant = new Array(64);
+      var DU = new Array(64);
+      var byteout = [];
+      var bytenew = 0;
+      var bytepos = 7;
+      var YDU = new Array(64);
+      var UDU = new Array(64);
+      var VDU = new Array(64);
+      var clt = new Array(256);
+      var RGB_YUV_TABLE = new Array(2048);
+      var currentQuality;
+      var ZigZag = [
+        0,
+        1,
+        5,
+        6,
+        14,
+        15,
+        27,
+        28,
+        2,
+        4,
+        7,
+        13,
+        16,
+        26,
+        29,
+        42,
+        3,
+        8,
+        12,
+        17,
+        25,
+        30,
+        41,
+        43,
+        9,
+        11,
+        18,
+        24,
+        31,
+        40,
+        44,
+        53,
+        10,
+        19,
+        23,
+        32,
+        39,
+        45,
+        52,
+        54,
+        20,
+        22,
+        33,
+        38,
+        46,
+        51,
+        55,
+        60,
+        21,
+        34,
+        37,
+        47,
+        50,
+        56,
+        59,
+        61,
+        35,
+        36,
+        48,
+        49,
+        57,
+        58,
+        62,
+        63
+      ];
+      var std_dc_luminance_nrcodes = [0, 0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0];
+      var std_dc_luminance_values = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+      var std_ac_luminance_nrcodes = [0, 0, 2, 1, 3, 3, 2, 4, 3, 5, 5, 4, 4, 0, 0, 1, 125];
+      var std_ac_luminance_values = [
+        1,
+        2,
+        3,
+        0,
+        4,
+        17,
+        5,
+        18,
+        33,
+        49,
+        65,
+        6,
+        19,
+        81,
+        97,
+        7,
+        34,
+        113,
+        20,
+        50,
+        129,
+        145,
+        161,
+        8,
+        35,
+        66,
+        177,
+        193,
+        21,
+        82,
+        209,
+        240,
+        36,
+        51,
+        98,
+        114,
+        130,
+        9,
+        10,
+        22,
+        23,
+        24,
+        25,
+        26,
+        37,
+        38,
+        39,
+        40,
+        41,
+        42,
+        52,
+        53,
+        54,
+        55,
+        56,
+        57,
+        58,
+        67,
+        68,
+        69,
+        70,
+        71,
+        72,
+        73,
+        74,
+        83,
+        84,
+        85,
+        86,
+        87,
+        88,
+        89,
+        90,
+        99,
+        100,
+        101,
+        102,
+        103,
+        104,
+        105,
+        106,
+        115,
+        116,
+        117,
+        118,
+        119,
+        120,
+        121,
+        122,
+        131,
+        132,
+        133,
+        134,
+        135,
+        136,
+        137,
+        138,
+        146,
+        147,
+        148,
+        149,
+        150,
+        151,
+        152,
+        153,
+        154,
+        162,
+        163,
+        164,
+        165,
+        166,
+        167,
+        168,
+        169,
+        170,
+        178,
+        179,
+        180,
+        181,
+        182,
+        183,
+        184,
+        185,
+        186,
+        194,
+        195,
+        196,
+        197,
+        198,
+        199,
+        200,
+        201,
+        202,
+        210,
+        211,
+        212,
+        213,
+        214,
+        215,
+        216,
+        217,
+        218,
+        225,
+        226,
+        227,
+        228,
+        229,
+        230,
+        231,
+        232,
+        233,
+        234,
+        241,
+        242,
+        243,
+        244,
+        245,
+        246,
+        247,
+        248,
+        249,
+        250
+      ];
+      var std_dc_chrominance_nrcodes = [0, 0, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0];
+      var std_dc_chrominance_values = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+      var std_ac_chrominance_nrcodes = [0, 0, 2, 1, 2, 4, 4, 3, 4, 7, 5, 4, 4, 0, 1, 2, 119];
+      var std_ac_chrominance_values = [
+        0,
+        1,
+        2,
+        3,
+        17,
+        4,
+        5,
+        33,
+        49,
+        6,
+        18,
+        65,
+        81,
+        7,
+        97,
+        113,
+        19,
+        34,
+        50,
+        129,
+        8,
+        20,
+        66,
+        145,
+        161,
+        177,
+        193,
+        9,
+        35,
+        51,
+        82,
+        240,
+        21,
+        98,
+        114,
+        209,
+        10,
+        22,
+        36,
+        52,
+        225,
+        37,
+        241,
+        23,
+        24,
+        25,
+        26,
+        38,
+        39,
+        40,
+        41,
+        42,
+        53,
+        54,
+        55,
+        56,
+        57,
+        58,
+        67,
+        68,
+        69,
+        70,
+        71,
+        72,
+        73,
+        74,
+        83,
+        84,
+        85,
+        86,
+        87,
+        88,
+        89,
+        90,
+        99,
+        100,
+        101,
+        102,
+        103,
+        104,
+        105,
+        106,
+        115,
+        116,
+        117,
+        118,
+        119,
+        120,
+        121,
+        122,
+        130,
+        131,
+        132,
+        133,
+        134,
+        135,
+        136,
+        137,
+        138,
+        146,
+        147,
+        148,
+        149,
+        150,
+        151,
+        152,
+        153,
+        154,
+        162,
+        163,
+        164,
+        165,
+        166,
+        167,
+        168,
+        169,
+        170,
+        178,
+        179,
+        180,
+        181,
+        182,
+        183,
+        184,
+        185,
+        186,
+        194,
+        195,
+        196,
+        197,
+        198,
+        199,
+        200,
+        201,
+        202,
+        210,
+        211,
+        212,
+        213,
+        214,
+        215,
+        216,
+        217,
+        218,
+        226,
+        227,
+        228,
+        229,
+        230,
+        231,
+        232,
+        233,
+        234,
+        242,
+        243,
+        244,
+        245,
+        246,
+        247,
+        248,
+        249,
+        250
+      ];
+      function initQuantTables(sf) {
+        var YQT = [
+          16,
+          11,
+          10,
+          16,
+          24,
+          40,
+          51,
+          61,
+          12,
+          12,
+          14,
+          19,
+          26,
+          58,
+          60,
+          55,
+          14,
+          13,
+          16,
+          24,
+          40,
+          57,
+          69,
+          56,
+          14,
+          17,
+          22,
+          29,
+          51,
+          87,
+          80,
+          62,
+          18,
+          22,
+          37,
+          56,
+          68,
+          109,
+          103,
+          77,
+          24,
+          35,
+          55,
+          64,
+          81,
+          104,
+          113,
+          92,
+          49,
+          64,
+          78,
+          87,
+          103,
+          121,
+          120,
+          101,
+          72,
+          92,
+          95,
+          98,
+          112,
+          100,
+          103,
+          99
+        ];
+        for (var i5 = 0; i5 < 64; i5++) {
+          var t = ffloor((YQT[i5] * sf + 50) / 100);
+          if (t < 1) {
+            t = 1;
+          } else if (t > 255) {
+            t = 255;
+          }
+          YTable[ZigZag[i5]] = t;
+        }
+        var UVQT = [
+          17,
+          18,
+          24,
+          47,
+          99,
+          99,
+          99,
+          99,
+          18,
+          21,
+          26,
+          66,
+          99,
+          99,
+          99,
+          99,
+          24,
+          26,
+          56,
+          99,
+          99,
+          99,
+          99,
+          99,
+          47,
+          66,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99,
+          99
+        ];
+        for (var j5 = 0; j5 < 64; j5++) {
+          var u = ffloor((UVQT[j5] * sf + 50) / 100);
+          if (u < 1) {
+            u = 1;
+          } else if (u > 255) {
+            u = 255;
+          }
+          UVTable[ZigZag[j5]] = u;
+        }
+        var aasf = [
+          1,
+          1.387039845,
+          1.306562965,
+          1.175875602,
+          1,
+          0.785694958,
+          0.5411961,
+          0.275899379
+        ];
+        var k5 = 0;
+        for (var row = 0; row < 8; row++) {
+          for (var col = 0; col < 8; col++) {
+            fdtbl_Y[k5] = 1 / (YTable[ZigZag[k5]] * aasf[row] * aasf[col] * 8);
+            fdtbl_UV[k5] = 1 / (UVTable[ZigZag[k5]] * aasf[row] * aasf[col] * 8);
+            k5++;
+          }
+        }
+      }
+      function computeHuffmanTbl(nrcodes, std_table) {
+        var codevalue = 0;
+        var pos_in_table = 0;
+        var HT = new Array();
+        for (var k5 = 1; k5 <= 16; k5++) {
+          for (var j5 = 1; j5 <= nrcodes[k5]; j5++) {
+            HT[std_table[pos_in_table]] = [];
+            HT[std_table[pos_in_table]][0] = codevalue;
+            HT[std_table[pos_in_table]][1] = k5;
+            pos_in_table++;
+            codevalue++;
+          }
+          codevalue *= 2;
+        }
+        return HT;
+      }
+      function initHuffmanTbl() {
+        YDC_HT = computeHuffmanTbl(std_dc_luminance_nrcodes, std_dc_luminance_values);
+        UVDC_HT = computeHuffmanTbl(std_dc_chrominance_nrcodes, std_dc_chrominance_values);
+        YAC_HT = computeHuffmanTbl(std_ac_luminance_nrcodes, std_ac_luminance_values);
+        UVAC_HT = computeHuffmanTbl(std_ac_chrominance_nrcodes, std_ac_chrominance_values);
+      }
+      function initCategoryNumber() {
+        var nrlower = 1;
+        var nrupper = 2;
+        for (var cat = 1; cat <= 15; cat++) {
+          for (var nr = nrlower; nr < nrupper; nr++) {
+            category[32767 + nr] = cat;
+            bitcode[32767 + nr] = [];
+            bitcode[32767 + nr][1] = cat;
+            bitcode[32767 + nr][0] = nr;
+          }
+          for (var nrneg = -(nrupper - 1); nrneg <= -nrlower; nrneg++) {
+            category[32767 + nrneg] = cat;
+            bitcode[32767 + nrneg] = [];
+            bitcode[32767 + nrneg][1] = cat;
+            bitcode[32767 + nrneg][0] = nrupper - 1 + nrneg;
+          }
+          nrlower <<= 1;
+          nrupper <<= 1;
+        }
+      }
+      function initRGBYUVTable() {
+        for (var i5 = 0; i5 < 256; i5++) {
+          RGB_YUV_TABLE[i5] = 19595 * i5;
+          RGB_YUV_TABLE[i5 + 256 >> 0] = 38470 * i5;
+          RGB_YUV_TABLE[i5 + 512 >> 0] = 7471 * i5 + 32768;
+          RGB_YUV_TABLE[i5 + 768 >> 0] = -11059 * i5;
+          RGB_YUV_TABLE[i5 + 1024 >> 0] = -21709 * i5;
+          RGB_YUV_TABLE[i5 + 1280 >> 0] = 32768 * i5 + 8421375;
+          RGB_YUV_TABLE[i5 + 1536 >> 0] = -27439 * i5;
+          RGB_YUV_TABLE[i5 + 1792 >> 0] = -5329 * i5;
+        }
+      }
+      function writeBits(bs) {
+        var value = bs[0];
+        var posval = bs[1] - 1;
+        while (posval >= 0) {
+          if (value & 1 << posval) {
+            bytenew |= 1 << bytepos;
+          }
+          posval--;
+          bytepos--;
+          if (bytepos < 0) {
+            if (bytenew == 255) {
+              writeByte(255);
+              writeByte(0);
+            } else {
+              writeByte(bytenew);
+            }
+            bytepos = 7;
+            bytenew = 0;
+          }
+        }
+      }
+      function writeByte(value) {
+        byteout.push(value);
+      }
+      function writeWord(value) {
+        writeByte(value >> 8 & 255);
+        writeByte(value & 255);
+      }
+      function fDCTQuant(data, fdtbl) {
+        var d0, d1, d22, d32, d42, d5, d6, d7;
+        var dataOff = 0;
+        var i5;
+        var I8 = 8;
+        var I642 = 64;
+        for (i5 = 0; i5 < I8; ++i5) {
+          d0 = data[dataOff];
+          d1 = data[dataOff + 1];
+          d22 = data[dataOff + 2];
+          d32 = data[dataOff + 3];
+          d42 = data[dataOff + 4];
+          d5 = data[dataOff + 5];
+          d6 = data[dataOff + 6];
+          d7 = data[dataOff + 7];
+          var tmp0 = d0 + d7;
+          var tmp7 = d0 - d7;
+          var tmp1 = d1 + d6;
+          var tmp6 = d1 - d6;
+          var tmp2 = d22 + d5;
+          var tmp5 = d22 - d5;
+          var tmp3 = d32 + d42;
+          var tmp4 = d32 - d42;
+          var tmp10 = tmp0 + tmp3;
+          var tmp13 = tmp0 - tmp3;
+          var tmp11 = tmp1 + tmp2;
+          var tmp12 = tmp1 - tmp2;
+          data[dataOff] = tmp10 + tmp11;
+          data[dataOff + 4] = tmp10 - tmp11;
+          var z1 = (tmp12 + tmp13) * 0.707106781;
+          data[dataOff + 2] = tmp13 + z1;
+          data[dataOff + 6] = tmp13 - z1;
+          tmp10 = tmp4 + tmp5;
+          tmp11 = tmp5 + tmp6;
+          tmp12 = tmp6 + tmp7;
+          var z5 = (tmp10 - tmp12) * 0.382683433;
+          var z2 = 0.5411961 * tmp10 + z5;
+          var z4 = 1.306562965 * tmp12 + z5;
+          var z3 = tmp11 * 0.707106781;
+          var z11 = tmp7 + z3;
+          var z13 = tmp7 - z3;
+          data[dataOff + 5] = z13 + z2;
+          data[dataOff + 3] = z13 - z2;
+          data[dataOff + 1] = z11 + z4;
+          data[dataOff + 7] = z11 - z4;
+          dataOff += 8;
+        }
+        dataOff = 0;
+        for (i5 = 0; i5 < I8; ++i5) {
+          d0 = data[dataOff];
+          d1 = data[dataOff + 8];
+          d22 = data[dataOff + 16];
+          d32 = data[dataOff + 24];
+          d42 = data[dataOff + 32];
+          d5 = data[dataOff + 40];
+          d6 = data[dataOff + 48];
+          d7 = data[dataOff + 56];
+          var tmp0p2 = d0 + d7;
+          var tmp7p2 = d0 - d7;
+          var tmp1p2 = d1 + d6;
+          var tmp6p2 = d1 - d6;
+          var tmp2p2 = d22 + d5;
+          var tmp5p2 = d22 - d5;
+          var tmp3p2 = d32 + d42;
+          var tmp4p2 = d32 - d42;
+          var tmp10p2 = tmp0p2 + tmp3p2;
+          var tmp13p2 = tmp0p2 - tmp3p2;
+          var tmp11p2 = tmp1p2 + tmp2p2;
+          var tmp12p2 = tmp1p2 - tmp2p2;
+          data[dataOff] = tmp10p2 + tmp11p2;
+          data[dataOff + 32] = tmp10p2 - tmp11p2;
+          var z1p2 = (tmp12p2 + tmp13p2) * 0.707106781;
+          data[dataOff + 16] = tmp13p2 + z1p2;
+          data[dataOff + 48] = tmp13p2 - z1p2;
+          tmp10p2 = tmp4p2 + tmp5p2;
+          tmp11p2 = tmp5p2 + tmp6p2;
+          tmp12p2 = tmp6p2 + tmp7p2;
+          var z5p2 = (tmp10p2 - tmp12p2) * 0.382683433;
+          var z2p2 = 0.5411961 * tmp10p2 + z5p2;
+          var z4p2 = 1.306562965 * tmp12p2 + z5p2;
+          var z3p2 = tmp11p2 * 0.707106781;
+          var z11p2 = tmp7p2 + z3p2;
+          var z13p2 = tmp7p2 - z3p2;
+          data[dataOff + 40] = z13p2 + z2p2;
+          data[dataOff + 24] = z13p2 - z2p2;
+          data[dataOff + 8] = z11p2 + z4p2;
+          data[dataOff + 56] = z11p2 - z4p2;
+          dataOff++;
+        }
+        var fDCTQuant2;
+        for (i5 = 0; i5 < I642; ++i5) {
+          fDCTQuant2 = data[i5] * fdtbl[i5];
+          outputfDCTQuant[i5] = fDCTQuant2 > 0 ? fDCTQuant2 + 0.5 | 0 : fDCTQuant2 - 0.5 | 0;
+        }
+        return outputfDCTQuant;
+      }
+      function writeAPP0() {
+        writeWord(65504);
+        writeWord(16);
+        writeByte(74);
+        writeByte(70);
+        writeByte(73);
+        writeByte(70);
+        writeByte(0);
+        writeByte(1);
+        writeByte(1);
+        writeByte(0);
+        writeWord(1);
+        writeWord(1);
+        writeByte(0);
+        writeByte(0);
+      }
+      function writeAPP1(exifBuffer) {
+        if (!exifBuffer) return;
+        writeWord(65505);
+        if (exifBuffer[0] === 69 && exifBuffer[1] === 120 && exifBuffer[2] === 105 && exifBuffer[3] === 102) {
+          writeWord(exifBuffer.length + 2);
+        } else {
+          writeWord(exifBuffer.length + 5 + 2);
+          writeByte(69);
+          writeByte(120);
+          writeByte(105);
+          writeByte(102);
+          writeByte(0);
+        }
+        for (var i5 = 0; i5 < exifBuffer.length; i5++) {
+          writeByte(exifBuffer[i5]);
+        }
+      }
+      function writeSOF0(width, height) {
+        writeWord(65472);
+        writeWord(17);
+        writeByte(8);
+        writeWord(height);
+        writeWord(width);
+        writeByte(3);
+        writeByte(1);
+        writeByte(17);
+        writeByte(0);
+        writeByte(2);
+        writeByte(17);
+        writeByte(1);
+        writeByte(3);
+        writeByte(17);
+        writeByte(1);
+      }
+      function writeDQT() {
+        writeWord(65499);
+        writeWord(132);
+        writeByte(0);
+        for (var i5 = 0; i5 < 64; i5++) {
+          writeByte(YTable[i5]);
+        }
+        writeByte(1);
+        for (var j5 = 0; j5 < 64; j5++) {
+          writeByte(UVTable[j5]);
+        }
+      }
+      function writeDHT() {
+        writeWord(65476);
+        writeWord(418);
+        writeByte(0);
+        for (var i5 = 0; i5 < 16; i5++) {
+          writeByte(std_dc_luminance_nrcodes[i5 + 1]);
+        }
+        for (var j5 = 0; j5 <= 11; j5++) {
+          writeByte(std_dc_luminance_values[j5]);
+        }
+        writeByte(16);
+        for (var k5 = 0; k5 < 16; k5++) {
+          writeByte(std_ac_luminance_nrcodes[k5 + 1]);
+        }
+        for (var l3 = 0; l3 <= 161; l3++) {
+          writeByte(std_ac_luminance_values[l3]);
+        }
+        writeByte(1);
+        for (var m3 = 0; m3 < 16; m3++) {
+          writeByte(std_dc_chrominance_nrcodes[m3 + 1]);
+        }
+        for (var n3 = 0; n3 <= 11; n3++) {
+          writeByte(std_dc_chrominance_values[n3]);
+        }
+        writeByte(17);
+        for (var o3 = 0; o3 < 16; o3++) {
+          writeByte(std_ac_chrominance_nrcodes[o3 + 1]);
+        }
+        for (var p3 = 0; p3 <= 161; p3++) {
+          writeByte(std_ac_chrominance_values[p3]);
+        }
+      }
+      function writeCOM(comments) {
+        if (typeof comments === "undefined" || comments.constructor !== Array) return;
+        comments.forEach((e5) => {
+          if (typeof e5 !== "string") return;
+          writeWord(65534);
+          var l3 = e5.length;
+          writeWord(l3 + 2);
+          var i5;
+          for (i5 = 0; i5 < l3; i5++)
+            writeByte(e5.charCodeAt(i5));
+        });
+      }
+      function writeSOS() {
+        writeWord(65498);
+        writeWord(12);
+        writeByte(3);
+        writeByte(1);
+        writeByte(0);
+        writeByte(2);
+        writeByte(17);
+        writeByte(3);
+        writeByte(17);
+        writeByte(0);
+        writeByte(63);
+        writeByte(0);
+      }
+      function processDU(CDU, fdtbl, DC, HTDC, HTAC) {
+        var EOB = HTAC[0];
+        var M16zeroes = HTAC[240];
+        var pos;
+        var I162 = 16;
+        var I63 = 63;
+        var I642 = 64;
+        var DU_DCT = fDCTQuant(CDU, fdtbl);
+        for (var j5 = 0; j5 < I642; ++j5) {
+          DU[ZigZag[j5]] = DU_DCT[j5];
+        }
+        var Diff = DU[0] - DC;
+        DC = DU[0];
+        if (Diff == 0) {
+          writeBits(HTDC[0]);
+        } else {
+          pos = 32767 + Diff;
+          writeBits(HTDC[category[pos]]);
+          writeBits(bitcode[pos]);
+        }
+        var end0pos = 63;
+        for (; end0pos > 0 && DU[end0pos] == 0; end0pos--) {
+        }
+        ;
+        if (end0pos == 0) {
+          writeBits(EOB);
+          return DC;
+        }
+        var i5 = 1;
+        var lng;
+        while (i5 <= end0pos) {
+          var startpos = i5;
+          for (; DU[i5] == 0 && i5 <= end0pos; ++i5) {
+          }
+          var nrzeroes = i5 - startpos;
+          if (nrzeroes >= I162) {
+            lng = nrzeroes >> 4;
+            for (var nrmarker = 1; nrmarker <= lng; ++nrmarker)
+              writeBits(M16zeroes);
+            nrzeroes = nrzeroes & 15;
+          }
+          pos = 32767 + DU[i5];
+          writeBits(HTAC[(nrzeroes << 4) + category[pos]]);
+          writeBits(bitcode[pos]);
+          i5++;
+        }
+        if (end0pos != I63) {
+          writeBits(EOB);
+        }
+        return DC;
+      }
+      function initCharLookupTable() {
+        var sfcc = String.fromCharCode;
+        for (var i5 = 0; i5 < 256; i5++) {
+          clt[i5] = sfcc(i5);
+        }
+      }
+      this.encode = function(image, quality2) {
+        var time_start = (/* @__PURE__ */ new Date()).getTime();
+        if (quality2) setQuality(quality2);
+        byteout = new Array();
+        bytenew = 0;
+        bytepos = 7;
+        writeWord(65496);
+        writeAPP0();
+        writeCOM(image.comments);
+        writeAPP1(image.exifBuffer);
+        writeDQT();
+        writeSOF0(image.width, image.height);
+        writeDHT();
+        writeSOS();
+        var DCY = 0;
+        var DCU = 0;
+        var DCV = 0;
+        bytenew = 0;
+        bytepos = 7;
+        this.encode.displayName = "_encode_";
+        var imageData = image.data;
+        var width = image.width;
+        var height = image.height;
+        var quadWidth = width * 4;
+        var tripleWidth = width * 3;
+        var x, y = 0;
+        var r5, g5, b6;
+        var start, p3, col, row, pos;
+        while (y < height) {
+          x = 0;
+          while (x < quadWidth) {
+            start = quadWidth * y + x;
+            p3 = start;
+            col = -1;
+            row = 0;
+            for (pos = 0; pos < 64; pos++) {
+              row = pos >> 3;
+              col = (pos & 7) * 4;
+              p3 = start + row * quadWidth + col;
+              if (y + row >= height) {
+                p3 -= quadWidth * (y + 1 + row - height);
+              }
+              if (x + col >= quadWidth) {
+                p3 -= x + col - quadWidth + 4;
+              }
+              r5 = imageData[p3++];
+              g5 = imageData[p3++];
+              b6 = imageData[p3++];
+              YDU[pos] = (RGB_YUV_TABLE[r5] + RGB_YUV_TABLE[g5 + 256 >> 0] + RGB_YUV_TABLE[b6 + 512 >> 0] >> 16) - 128;
+              UDU[pos] = (RGB_YUV_TABLE[r5 + 768 >> 0] + RGB_YUV_TABLE[g5 + 1024 >> 0] + RGB_YUV_TABLE[b6 + 1280 >> 0] >> 16) - 128;
+              VDU[pos] = (RGB_YUV_TABLE[r5 + 1280 >> 0] + RGB_YUV_TABLE[g5 + 1536 >> 0] + RGB_YUV_TABLE[b6 + 1792 >> 0] >> 16) - 128;
+            }
+            DCY = processDU(YDU, fdtbl_Y, DCY, YDC_HT, YAC_HT);
+            DCU = processDU(UDU, fdtbl_UV, DCU, UVDC_HT, UVAC_HT);
+            DCV = processDU(VDU, fdtbl_UV, DCV, UVDC_HT, UVAC_HT);
+            x += 32;
+          }
+          y += 8;
+        }
+        if (bytepos >= 0) {
+          var fillbits = [];
+          fillbits[1] = bytepos + 1;
+          fillbits[0] = (1 << bytepos + 1) - 1;
+          writeBits(fillbits);
+        }
+        writeWord(65497);
+        if (typeof module === "undefined") return new Uint8Array(byteout);
+        return Buffer.from(byteout);
+        var jpegDataUri = "data:image/jpeg;base64," + btoa2(byteout.join(""));
+        byteout = [];
+        var duration = (/* @__PURE__ */ new Date()).getTime() - time_start;
+        return jpegDataUri;
+      };
+      function setQuality(quality2) {
+        if (quality2 <= 0) {
+          quality2 = 1;
+        }
+        if (quality2 > 100) {
+          quality2 = 100;
+        }
+        if (currentQuality == quality2) return;
+        var sf = 0;
+        if (quality2 < 50) {
+          sf = Math.floor(5e3 / quality2);
+        } else {
+          sf = Math.floor(200 - quality2 * 2);
+        }
+        initQuantTables(sf);
+        currentQuality = quality2;
+      }
+      function init() {
+        var time_start = (/* @__PURE__ */ new Date()).getTime();
+        if (!quality) quality = 50;
+        initCharLookupTable();
+        initHuffmanTbl();
+        initCategoryNumber();
+        initRGBYUVTable();
+        setQuality(quality);
+        var duration = (/* @__PURE__ */ new Date()).getTime() - time_start;
+      }
+      init();
+    }
+    if (typeof module !== "undefined") {
+      module.exports = encode;
+    } else if (typeof window !== "undefined") {
+      window["jpeg-js"] = window["jpeg-js"] || {};
+      window["jpeg-js"].encode = encode;
+    }
+    function encode(imgData, qu) {
+      if (typeof qu === "undefined") qu = 50;
+      var encoder3 = new JPEGEncoder(qu);
+      var data = encoder3.encode(imgData, qu);
+      return {
+        data,
+        width: imgData.width,
+        height: imgData.height
+      };
+    }
+  }
+});
+
+// ../../node_modules/.pnpm/jpeg-js@0.4.4/node_modules/jpeg-js/lib/decoder.js
+var require_decoder = __commonJS({
+  "../../node_modules/.pnpm/jpeg-js@0.4.4/node_modules/jpeg-js/lib/decoder.js"(exports, module) {
+    var JpegImage = (function jpegImage() {
+      "use strict";
+      var dctZigZag = new Int32Array([
+        0,
+        1,
+        8,
+        16,
+        9,
+        2,
+        3,
+        10,
+        17,
+        24,
+        32,
+        25,
+        18,
+        11,
+        4,
+        5,
+        12,
+        19,
+        26,
+        33,
+        40,
+        48,
+        41,
+        34,
+        27,
+        20,
+        13,
+        6,
+        7,
+        14,
+        21,
+        28,
+        35,
+        42,
+        49,
+        56,
+        57,
+        50,
+        43,
+        36,
+        29,
+        22,
+        15,
+        23,
+        30,
+        37,
+        44,
+        51,
+        58,
+        59,
+        52,
+        45,
+        38,
+        31,
+        39,
+        46,
+        53,
+        60,
+        61,
+        54,
+        47,
+        55,
+        62,
+        63
+      ]);
+      var dctCos1 = 4017;
+      var dctSin1 = 799;
+      var dctCos3 = 3406;
+      var dctSin3 = 2276;
+      var dctCos6 = 1567;
+      var dctSin6 = 3784;
+      var dctSqrt2 = 5793;
+      var dctSqrt1d2 = 2896;
+      function constructor() {
+      }
+      function buildHuffmanTable2(codeLengths, values) {
+        var k5 = 0, code = [], i5, j5, length = 16;
+        while (length > 0 && !codeLengths[length - 1])
+          length--;
+        code.push({ children: [], index: 0 });
+        var p3 = code[0], q3;
+        for (i5 = 0; i5 < length; i5++) {
+          for (j5 = 0; j5 < codeLengths[i5]; j5++) {
+            p3 = code.pop();
+            p3.children[p3.index] = values[k5];
+            while (p3.index > 0) {
+              if (code.length === 0)
+                throw new Error("Could not recreate Huffman Table");
+              p3 = code.pop();
+            }
+            p3.index++;
+            code.push(p3);
+            while (code.length <= i5) {
+              code.push(q3 = { children: [], index: 0 });
+              p3.children[p3.index] = q3.children;
+              p3 = q3;
+            }
+            k5++;
+          }
+          if (i5 + 1 < length) {
+            code.push(q3 = { children: [], index: 0 });
+            p3.children[p3.index] = q3.children;
+            p3 = q3;
+          }
+        }
+        return code[0].children;
+      }
+      function decodeScan(data, offset, frame, components, resetInterval, spectralStart, spectralEnd, successivePrev, successive, opts) {
+        var precision = frame.precision;
+        var samplesPerLine = frame.samplesPerLine;
+        var scanLines = frame.scanLines;
+        var mcusPerLine = frame.mcusPerLine;
+        var progressive = frame.progressive;
+        var maxH = frame.maxH, maxV = frame.maxV;
+        var startOffset = offset, bitsData = 0, bitsCount = 0;
+        function readBit() {
+          if (bitsCount > 0) {
+            bitsCount--;
+            return bitsData >> bitsCount & 1;
+          }
+          bitsData = data[offset++];
+          if (bitsData == 255) {
+            var nextByte = data[offset++];
+            if (nextByte) {
+              throw new Error("unexpected marker: " + (bitsData << 8 | nextByte).toString(16));
+            }
+          }
+          bitsCount = 7;
+          return bitsData >>> 7;
+        }
+        function decodeHuffman(tree) {
+          var node = tree, bit;
+          while ((bit = readBit()) !== null) {
+            node = node[bit];
+            if (typeof node === "number")
+              return node;
+            if (typeof node !== "object")
+              throw new Error("invalid huffman sequence");
+          }
+          return null;
+        }
+        function receive(length) {
+          var n4 = 0;
+          while (length > 0) {
+            var bit = readBit();
+            if (bit === null) return;
+            n4 = n4 << 1 | bit;
+            length--;
+          }
+          return n4;
+        }
+        function receiveAndExtend(length) {
+          var n4 = receive(length);
+          if (n4 >= 1 << length - 1)
+            return n4;
+          return n4 + (-1 << length) + 1;
+        }
+        function decodeBaseline(component2, zz) {
+          var t = decodeHuffman(component2.huffmanTableDC);
+          var diff = t === 0 ? 0 : receiveAndExtend(t);
+          zz[0] = component2.pred += diff;
+          var k6 = 1;
+          while (k6 < 64) {
+            var rs = decodeHuffman(component2.huffmanTableAC);
+            var s2 = rs & 15, r5 = rs >> 4;
+            if (s2 === 0) {
+              if (r5 < 15)
+                break;
+              k6 += 16;
+              continue;
+            }
+            k6 += r5;
+            var z = dctZigZag[k6];
+            zz[z] = receiveAndExtend(s2);
+            k6++;
+          }
+        }
+        function decodeDCFirst(component2, zz) {
+          var t = decodeHuffman(component2.huffmanTableDC);
+          var diff = t === 0 ? 0 : receiveAndExtend(t) << successive;
+          zz[0] = component2.pred += diff;
+        }
+        function decodeDCSuccessive(component2, zz) {
+          zz[0] |= readBit() << successive;
+        }
+        var eobrun = 0;
+        function decodeACFirst(component2, zz) {
+          if (eobrun > 0) {
+            eobrun--;
+            return;
+          }
+          var k6 = spectralStart, e5 = spectralEnd;
+          while (k6 <= e5) {
+            var rs = decodeHuffman(component2.huffmanTableAC);
+            var s2 = rs & 15, r5 = rs >> 4;
+            if (s2 === 0) {
+              if (r5 < 15) {
+                eobrun = receive(r5) + (1 << r5) - 1;
+                break;
+              }
+              k6 += 16;
+              continue;
+            }
+            k6 += r5;
+            var z = dctZigZag[k6];
+            zz[z] = receiveAndExtend(s2) * (1 << successive);
+            k6++;
+          }
+        }
+        var successiveACState = 0, successiveACNextValue;
+        function decodeACSuccessive(component2, zz) {
+          var k6 = spectralStart, e5 = spectralEnd, r5 = 0;
+          while (k6 <= e5) {
+            var z = dctZigZag[k6];
+            var direction = zz[z] < 0 ? -1 : 1;
+            switch (successiveACState) {
+              case 0:
+                var rs = decodeHuffman(component2.huffmanTableAC);
+                var s2 = rs & 15, r5 = rs >> 4;
+                if (s2 === 0) {
+                  if (r5 < 15) {
+                    eobrun = receive(r5) + (1 << r5);
+                    successiveACState = 4;
+                  } else {
+                    r5 = 16;
+                    successiveACState = 1;
+                  }
+                } else {
+                  if (s2 !== 1)
+                    throw new Error("invalid ACn encoding");
+                  successiveACNextValue = receiveAndExtend(s2);
+                  successiveACState = r5 ? 2 : 3;
+                }
+                continue;
+              case 1:
+              // skipping r zero items
+              case 2:
+                if (zz[z])
+                  zz[z] += (readBit() << successive) * direction;
+                else {
+                  r5--;
+                  if (r5 === 0)
+                    successiveACState = successiveACState == 2 ? 3 : 0;
+                }
+                break;
+              case 3:
+                if (zz[z])
+                  zz[z] += (readBit() << successive) * direction;
+                else {
+                  zz[z] = successiveACNextValue << successive;
+                  successiveACState = 0;
+                }
+                break;
+              case 4:
+                if (zz[z])
+                  zz[z] += (readBit() << successive) * direction;
+                break;
+            }
+            k6++;
+          }
+          if (successiveACState === 4) {
+            eobrun--;
+            if (eobrun === 0)
+              successiveACState = 0;
+          }
+        }
+        function decodeMcu(component2, decode3, mcu2, row, col) {
+          var mcuRow = mcu2 / mcusPerLine | 0;
+          var mcuCol = mcu2 % mcusPerLine;
+          var blockRow = mcuRow * component2.v + row;
+          var blockCol = mcuCol * component2.h + col;
+          if (component2.blocks[blockRow] === void 0 && opts.tolerantDecoding)
+            return;
+          decode3(component2, component2.blocks[blockRow][blockCol]);
+        }
+        function decodeBlock(component2, decode3, mcu2) {
+          var blockRow = mcu2 / component2.blocksPerLine | 0;
+          var blockCol = mcu2 % component2.blocksPerLine;
+          if (component2.blocks[blockRow] === void 0 && opts.tolerantDecoding)
+            return;
+          decode3(component2, component2.blocks[blockRow][blockCol]);
+        }
+        var componentsLength = components.length;
+        var component, i5, j5, k5, n3;
+        var decodeFn;
+        if (progressive) {
+          if (spectralStart === 0)
+            decodeFn = successivePrev === 0 ? decodeDCFirst : decodeDCSuccessive;
+          else
+            decodeFn = successivePrev === 0 ? decodeACFirst : decodeACSuccessive;
+        } else {
+          decodeFn = decodeBaseline;
+        }
+        var mcu = 0, marker;
+        var mcuExpected;
+        if (componentsLength == 1) {
+          mcuExpected = components[0].blocksPerLine * components[0].blocksPerColumn;
+        } else {
+          mcuExpected = mcusPerLine * frame.mcusPerColumn;
+        }
+        if (!resetInterval) resetInterval = mcuExpected;
+        var h5, v;
+        while (mcu < mcuExpected) {
+          for (i5 = 0; i5 < componentsLength; i5++)
+            components[i5].pred = 0;
+          eobrun = 0;
+          if (componentsLength == 1) {
+            component = components[0];
+            for (n3 = 0; n3 < resetInterval; n3++) {
+              decodeBlock(component, decodeFn, mcu);
+              mcu++;
+            }
+          } else {
+            for (n3 = 0; n3 < resetInterval; n3++) {
+              for (i5 = 0; i5 < componentsLength; i5++) {
+                component = components[i5];
+                h5 = component.h;
+                v = component.v;
+                for (j5 = 0; j5 < v; j5++) {
+                  for (k5 = 0; k5 < h5; k5++) {
+                    decodeMcu(component, decodeFn, mcu, j5, k5);
+                  }
+                }
+              }
+              mcu++;
+              if (mcu === mcuExpected) break;
+            }
+          }
+          if (mcu === mcuExpected) {
+            do {
+              if (data[offset] === 255) {
+                if (data[offset + 1] !== 0) {
+                  break;
+                }
+              }
+              offset += 1;
+            } while (offset < data.length - 2);
+          }
+          bitsCount = 0;
+          marker = data[offset] << 8 | data[offset + 1];
+          if (marker < 65280) {
+            throw new Error("marker was not found");
+          }
+          if (marker >= 65488 && marker <= 65495) {
+            offset += 2;
+          } else
+            break;
+        }
+        return offset - startOffset;
+      }
+      function buildComponentData(frame, component) {
+        var lines = [];
+        var blocksPerLine = component.blocksPerLine;
+        var blocksPerColumn = component.blocksPerColumn;
+        var samplesPerLine = blocksPerLine << 3;
+        var R = new Int32Array(64), r5 = new Uint8Array(64);
+        function quantizeAndInverse(zz, dataOut, dataIn) {
+          var qt = component.quantizationTable;
+          var v0, v1, v2, v3, v42, v5, v6, v7, t;
+          var p3 = dataIn;
+          var i6;
+          for (i6 = 0; i6 < 64; i6++)
+            p3[i6] = zz[i6] * qt[i6];
+          for (i6 = 0; i6 < 8; ++i6) {
+            var row = 8 * i6;
+            if (p3[1 + row] == 0 && p3[2 + row] == 0 && p3[3 + row] == 0 && p3[4 + row] == 0 && p3[5 + row] == 0 && p3[6 + row] == 0 && p3[7 + row] == 0) {
+              t = dctSqrt2 * p3[0 + row] + 512 >> 10;
+              p3[0 + row] = t;
+              p3[1 + row] = t;
+              p3[2 + row] = t;
+              p3[3 + row] = t;
+              p3[4 + row] = t;
+              p3[5 + row] = t;
+              p3[6 + row] = t;
+              p3[7 + row] = t;
+              continue;
+            }
+            v0 = dctSqrt2 * p3[0 + row] + 128 >> 8;
+            v1 = dctSqrt2 * p3[4 + row] + 128 >> 8;
+            v2 = p3[2 + row];
+            v3 = p3[6 + row];
+            v42 = dctSqrt1d2 * (p3[1 + row] - p3[7 + row]) + 128 >> 8;
+            v7 = dctSqrt1d2 * (p3[1 + row] + p3[7 + row]) + 128 >> 8;
+            v5 = p3[3 + row] << 4;
+            v6 = p3[5 + row] << 4;
+            t = v0 - v1 + 1 >> 1;
+            v0 = v0 + v1 + 1 >> 1;
+            v1 = t;
+            t = v2 * dctSin6 + v3 * dctCos6 + 128 >> 8;
+            v2 = v2 * dctCos6 - v3 * dctSin6 + 128 >> 8;
+            v3 = t;
+            t = v42 - v6 + 1 >> 1;
+            v42 = v42 + v6 + 1 >> 1;
+            v6 = t;
+            t = v7 + v5 + 1 >> 1;
+            v5 = v7 - v5 + 1 >> 1;
+            v7 = t;
+            t = v0 - v3 + 1 >> 1;
+            v0 = v0 + v3 + 1 >> 1;
+            v3 = t;
+            t = v1 - v2 + 1 >> 1;
+            v1 = v1 + v2 + 1 >> 1;
+            v2 = t;
+            t = v42 * dctSin3 + v7 * dctCos3 + 2048 >> 12;
+            v42 = v42 * dctCos3 - v7 * dctSin3 + 2048 >> 12;
+            v7 = t;
+            t = v5 * dctSin1 + v6 * dctCos1 + 2048 >> 12;
+            v5 = v5 * dctCos1 - v6 * dctSin1 + 2048 >> 12;
+            v6 = t;
+            p3[0 + row] = v0 + v7;
+            p3[7 + row] = v0 - v7;
+            p3[1 + row] = v1 + v6;
+            p3[6 + row] = v1 - v6;
+            p3[2 + row] = v2 + v5;
+            p3[5 + row] = v2 - v5;
+            p3[3 + row] = v3 + v42;
+            p3[4 + row] = v3 - v42;
+          }
+          for (i6 = 0; i6 < 8; ++i6) {
+            var col = i6;
+            if (p3[1 * 8 + col] == 0 && p3[2 * 8 + col] == 0 && p3[3 * 8 + col] == 0 && p3[4 * 8 + col] == 0 && p3[5 * 8 + col] == 0 && p3[6 * 8 + col] == 0 && p3[7 * 8 + col] == 0) {
+              t = dctSqrt2 * dataIn[i6 + 0] + 8192 >> 14;
+              p3[0 * 8 + col] = t;
+              p3[1 * 8 + col] = t;
+              p3[2 * 8 + col] = t;
+              p3[3 * 8 + col] = t;
+              p3[4 * 8 + col] = t;
+              p3[5 * 8 + col] = t;
+              p3[6 * 8 + col] = t;
+              p3[7 * 8 + col] = t;
+              continue;
+            }
+            v0 = dctSqrt2 * p3[0 * 8 + col] + 2048 >> 12;
+            v1 = dctSqrt2 * p3[4 * 8 + col] + 2048 >> 12;
+            v2 = p3[2 * 8 + col];
+            v3 = p3[6 * 8 + col];
+            v42 = dctSqrt1d2 * (p3[1 * 8 + col] - p3[7 * 8 + col]) + 2048 >> 12;
+            v7 = dctSqrt1d2 * (p3[1 * 8 + col] + p3[7 * 8 + col]) + 2048 >> 12;
+            v5 = p3[3 * 8 + col];
+            v6 = p3[5 * 8 + col];
+            t = v0 - v1 + 1 >> 1;
+            v0 = v0 + v1 + 1 >> 1;
+            v1 = t;
+            t = v2 * dctSin6 + v3 * dctCos6 + 2048 >> 12;
+            v2 = v2 * dctCos6 - v3 * dctSin6 + 2048 >> 12;
+            v3 = t;
+            t = v42 - v6 + 1 >> 1;
+            v42 = v42 + v6 + 1 >> 1;
+            v6 = t;
+            t = v7 + v5 + 1 >> 1;
+            v5 = v7 - v5 + 1 >> 1;
+            v7 = t;
+            t = v0 - v3 + 1 >> 1;
+            v0 = v0 + v3 + 1 >> 1;
+            v3 = t;
+            t = v1 - v2 + 1 >> 1;
+            v1 = v1 + v2 + 1 >> 1;
+            v2 = t;
+            t = v42 * dctSin3 + v7 * dctCos3 + 2048 >> 12;
+            v42 = v42 * dctCos3 - v7 * dctSin3 + 2048 >> 12;
+            v7 = t;
+            t = v5 * dctSin1 + v6 * dctCos1 + 2048 >> 12;
+            v5 = v5 * dctCos1 - v6 * dctSin1 + 2048 >> 12;
+            v6 = t;
+            p3[0 * 8 + col] = v0 + v7;
+            p3[7 * 8 + col] = v0 - v7;
+            p3[1 * 8 + col] = v1 + v6;
+            p3[6 * 8 + col] = v1 - v6;
+            p3[2 * 8 + col] = v2 + v5;
+            p3[5 * 8 + col] = v2 - v5;
+            p3[3 * 8 + col] = v3 + v42;
+            p3[4 * 8 + col] = v3 - v42;
+          }
+          for (i6 = 0; i6 < 64; ++i6) {
+            var sample2 = 128 + (p3[i6] + 8 >> 4);
+            dataOut[i6] = sample2 < 0 ? 0 : sample2 > 255 ? 255 : sample2;
+          }
+        }
+        requestMemoryAllocation(samplesPerLine * blocksPerColumn * 8);
+        var i5, j5;
+        for (var blockRow = 0; blockRow < blocksPerColumn; blockRow++) {
+          var scanLine = blockRow << 3;
+          for (i5 = 0; i5 < 8; i5++)
+            lines.push(new Uint8Array(samplesPerLine));
+          for (var blockCol = 0; blockCol < blocksPerLine; blockCol++) {
+            quantizeAndInverse(component.blocks[blockRow][blockCol], r5, R);
+            var offset = 0, sample = blockCol << 3;
+            for (j5 = 0; j5 < 8; j5++) {
+              var line = lines[scanLine + j5];
+              for (i5 = 0; i5 < 8; i5++)
+                line[sample + i5] = r5[offset++];
+            }
+          }
+        }
+        return lines;
+      }
+      function clampTo8bit(a5) {
+        return a5 < 0 ? 0 : a5 > 255 ? 255 : a5;
+      }
+      constructor.prototype = {
+        load: function load2(path) {
+          var xhr = new XMLHttpRequest();
+          xhr.open("GET", path, true);
+          xhr.responseType = "arraybuffer";
+          xhr.onload = (function() {
+            var data = new Uint8Array(xhr.response || xhr.mozResponseArrayBuffer);
+            this.parse(data);
+            if (this.onload)
+              this.onload();
+          }).bind(this);
+          xhr.send(null);
+        },
+        parse: function parse3(data) {
+          var maxResolutionInPixels = this.opts.maxResolutionInMP * 1e3 * 1e3;
+          var offset = 0, length = data.length;
+          function readUint16() {
+            var value = data[offset] << 8 | data[offset + 1];
+            offset += 2;
+            return value;
+          }
+          function readDataBlock() {
+            var length2 = readUint16();
+            var array = data.subarray(offset, offset + length2 - 2);
+            offset += array.length;
+            return array;
+          }
+          function prepareComponents(frame2) {
+            var maxH2 = 1, maxV2 = 1;
+            var component2, componentId2;
+            for (componentId2 in frame2.components) {
+              if (frame2.components.hasOwnProperty(componentId2)) {
+                component2 = frame2.components[componentId2];
+                if (maxH2 < component2.h) maxH2 = component2.h;
+                if (maxV2 < component2.v) maxV2 = component2.v;
+              }
+            }
+            var mcusPerLine = Math.ceil(frame2.samplesPerLine / 8 / maxH2);
+            var mcusPerColumn = Math.ceil(frame2.scanLines / 8 / maxV2);
+            for (componentId2 in frame2.components) {
+              if (frame2.components.hasOwnProperty(componentId2)) {
+                component2 = frame2.components[componentId2];
+                var blocksPerLine = Math.ceil(Math.ceil(frame2.samplesPerLine / 8) * component2.h / maxH2);
+                var blocksPerColumn = Math.ceil(Math.ceil(frame2.scanLines / 8) * component2.v / maxV2);
+                var blocksPerLineForMcu = mcusPerLine * component2.h;
+                var blocksPerColumnForMcu = mcusPerColumn * component2.v;
+                var blocksToAllocate = blocksPerColumnForMcu * blocksPerLineForMcu;
+                var blocks = [];
+                requestMemoryAllocation(blocksToAllocate * 256);
+                for (var i6 = 0; i6 < blocksPerColumnForMcu; i6++) {
+                  var row = [];
+                  for (var j6 = 0; j6 < blocksPerLineForMcu; j6++)
+                    row.push(new Int32Array(64));
+                  blocks.push(row);
+                }
+                component2.blocksPerLine = blocksPerLine;
+                component2.blocksPerColumn = blocksPerColumn;
+                component2.blocks = blocks;
+              }
+            }
+            frame2.maxH = maxH2;
+            frame2.maxV = maxV2;
+            frame2.mcusPerLine = mcusPerLine;
+            frame2.mcusPerColumn = mcusPerColumn;
+          }
+          var jfif = null;
+          var adobe = null;
+          var pixels = null;
+          var frame, resetInterval;
+          var quantizationTables = [], frames = [];
+          var huffmanTablesAC = [], huffmanTablesDC = [];
+          var fileMarker = readUint16();
+          var malformedDataOffset = -1;
+          this.comments = [];
+          if (fileMarker != 65496) {
+            throw new Error("SOI not found");
+          }
+          fileMarker = readUint16();
+          while (fileMarker != 65497) {
+            var i5, j5, l3;
+            switch (fileMarker) {
+              case 65280:
+                break;
+              case 65504:
+              // APP0 (Application Specific)
+              case 65505:
+              // APP1
+              case 65506:
+              // APP2
+              case 65507:
+              // APP3
+              case 65508:
+              // APP4
+              case 65509:
+              // APP5
+              case 65510:
+              // APP6
+              case 65511:
+              // APP7
+              case 65512:
+              // APP8
+              case 65513:
+              // APP9
+              case 65514:
+              // APP10
+              case 65515:
+              // APP11
+              case 65516:
+              // APP12
+              case 65517:
+              // APP13
+              case 65518:
+              // APP14
+              case 65519:
+              // APP15
+              case 65534:
+                var appData = readDataBlock();
+                if (fileMarker === 65534) {
+                  var comment = String.fromCharCode.apply(null, appData);
+                  this.comments.push(comment);
+                }
+                if (fileMarker === 65504) {
+                  if (appData[0] === 74 && appData[1] === 70 && appData[2] === 73 && appData[3] === 70 && appData[4] === 0) {
+                    jfif = {
+                      version: { major: appData[5], minor: appData[6] },
+                      densityUnits: appData[7],
+                      xDensity: appData[8] << 8 | appData[9],
+                      yDensity: appData[10] << 8 | appData[11],
+                      thumbWidth: appData[12],
+                      thumbHeight: appData[13],
+                      thumbData: appData.subarray(14, 14 + 3 * appData[12] * appData[13])
+                    };
+                  }
+                }
+                if (fileMarker === 65505) {
+                  if (appData[0] === 69 && appData[1] === 120 && appData[2] === 105 && appData[3] === 102 && appData[4] === 0) {
+                    this.exifBuffer = appData.subarray(5, appData.length);
+                  }
+                }
+                if (fileMarker === 65518) {
+                  if (appData[0] === 65 && appData[1] === 100 && appData[2] === 111 && appData[3] === 98 && appData[4] === 101 && appData[5] === 0) {
+                    adobe = {
+                      version: appData[6],
+                      flags0: appData[7] << 8 | appData[8],
+                      flags1: appData[9] << 8 | appData[10],
+                      transformCode: appData[11]
+                    };
+                  }
+                }
+                break;
+              case 65499:
+                var quantizationTablesLength = readUint16();
+                var quantizationTablesEnd = quantizationTablesLength + offset - 2;
+                while (offset < quantizationTablesEnd) {
+                  var quantizationTableSpec = data[offset++];
+                  requestMemoryAllocation(64 * 4);
+                  var tableData = new Int32Array(64);
+                  if (quantizationTableSpec >> 4 === 0) {
+                    for (j5 = 0; j5 < 64; j5++) {
+                      var z = dctZigZag[j5];
+                      tableData[z] = data[offset++];
+                    }
+                  } else if (quantizationTableSpec >> 4 === 1) {
+                    for (j5 = 0; j5 < 64; j5++) {
+                      var z = dctZigZag[j5];
+                      tableData[z] = readUint16();
+                    }
+                  } else
+                    throw new Error("DQT: invalid table spec");
+                  quantizationTables[quantizationTableSpec & 15] = tableData;
+                }
+                break;
+              case 65472:
+              // SOF0 (Start of Frame, Baseline DCT)
+              case 65473:
+              // SOF1 (Start of Frame, Extended DCT)
+              case 65474:
+                readUint16();
+                frame = {};
+                frame.extended = fileMarker === 65473;
+                frame.progressive = fileMarker === 65474;
+                frame.precision = data[offset++];
+                frame.scanLines = readUint16();
+                frame.samplesPerLine = readUint16();
+                frame.components = {};
+                frame.componentsOrder = [];
+                var pixelsInFrame = frame.scanLines * frame.samplesPerLine;
+                if (pixelsInFrame > maxResolutionInPixels) {
+                  var exceededAmount = Math.ceil((pixelsInFrame - maxResolutionInPixels) / 1e6);
+                  throw new Error(`maxResolutionInMP limit exceeded by ${exceededAmount}MP`);
+                }
+                var componentsCount = data[offset++], componentId;
+                var maxH = 0, maxV = 0;
+                for (i5 = 0; i5 < componentsCount; i5++) {
+                  componentId = data[offset];
+                  var h5 = data[offset + 1] >> 4;
+                  var v = data[offset + 1] & 15;
+                  var qId = data[offset + 2];
+                  if (h5 <= 0 || v <= 0) {
+                    throw new Error("Invalid sampling factor, expected values above 0");
+                  }
+                  frame.componentsOrder.push(componentId);
+                  frame.components[componentId] = {
+                    h: h5,
+                    v,
+                    quantizationIdx: qId
+                  };
+                  offset += 3;
+                }
+                prepareComponents(frame);
+                frames.push(frame);
+                break;
+              case 65476:
+                var huffmanLength = readUint16();
+                for (i5 = 2; i5 < huffmanLength; ) {
+                  var huffmanTableSpec = data[offset++];
+                  var codeLengths = new Uint8Array(16);
+                  var codeLengthSum = 0;
+                  for (j5 = 0; j5 < 16; j5++, offset++) {
+                    codeLengthSum += codeLengths[j5] = data[offset];
+                  }
+                  requestMemoryAllocation(16 + codeLengthSum);
+                  var huffmanValues = new Uint8Array(codeLengthSum);
+                  for (j5 = 0; j5 < codeLengthSum; j5++, offset++)
+                    huffmanValues[j5] = data[offset];
+                  i5 += 17 + codeLengthSum;
+                  (huffmanTableSpec >> 4 === 0 ? huffmanTablesDC : huffmanTablesAC)[huffmanTableSpec & 15] = buildHuffmanTable2(codeLengths, huffmanValues);
+                }
+                break;
+              case 65501:
+                readUint16();
+                resetInterval = readUint16();
+                break;
+              case 65500:
+                readUint16();
+                readUint16();
+                break;
+              case 65498:
+                var scanLength = readUint16();
+                var selectorsCount = data[offset++];
+                var components = [], component;
+                for (i5 = 0; i5 < selectorsCount; i5++) {
+                  component = frame.components[data[offset++]];
+                  var tableSpec = data[offset++];
+                  component.huffmanTableDC = huffmanTablesDC[tableSpec >> 4];
+                  component.huffmanTableAC = huffmanTablesAC[tableSpec & 15];
+                  components.push(component);
+                }
+                var spectralStart = data[offset++];
+                var spectralEnd = data[offset++];
+                var successiveApproximation = data[offset++];
+                var processed = decodeScan(
+                  data,
+                  offset,
+                  frame,
+                  components,
+                  resetInterval,
+                  spectralStart,
+                  spectralEnd,
+                  successiveApproximation >> 4,
+                  successiveApproximation & 15,
+                  this.opts
+                );
+                offset += processed;
+                break;
+              case 65535:
+                if (data[offset] !== 255) {
+                  offset--;
+                }
+                break;
+              default:
+                if (data[offset - 3] == 255 && data[offset - 2] >= 192 && data[offset - 2] <= 254) {
+                  offset -= 3;
+                  break;
+                } else if (fileMarker === 224 || fileMarker == 225) {
+                  if (malformedDataOffset !== -1) {
+                    throw new Error(`first unknown JPEG marker at offset ${malformedDataOffset.toString(16)}, second unknown JPEG marker ${fileMarker.toString(16)} at offset ${(offset - 1).toString(16)}`);
+                  }
+                  malformedDataOffset = offset - 1;
+                  const nextOffset = readUint16();
+                  if (data[offset + nextOffset - 2] === 255) {
+                    offset += nextOffset - 2;
+                    break;
+                  }
+                }
+                throw new Error("unknown JPEG marker " + fileMarker.toString(16));
+            }
+            fileMarker = readUint16();
+          }
+          if (frames.length != 1)
+            throw new Error("only single frame JPEGs supported");
+          for (var i5 = 0; i5 < frames.length; i5++) {
+            var cp = frames[i5].components;
+            for (var j5 in cp) {
+              cp[j5].quantizationTable = quantizationTables[cp[j5].quantizationIdx];
+              delete cp[j5].quantizationIdx;
+            }
+          }
+          this.width = frame.samplesPerLine;
+          this.height = frame.scanLines;
+          this.jfif = jfif;
+          this.adobe = adobe;
+          this.components = [];
+          for (var i5 = 0; i5 < frame.componentsOrder.length; i5++) {
+            var component = frame.components[frame.componentsOrder[i5]];
+            this.components.push({
+              lines: buildComponentData(frame, component),
+              scaleX: component.h / frame.maxH,
+              scaleY: component.v / frame.maxV
+            });
+          }
+        },
+        getData: function getData(width, height) {
+          var scaleX = this.width / width, scaleY = this.height / height;
+          var component1, component2, component3, component4;
+          var component1Line, component2Line, component3Line, component4Line;
+          var x, y;
+          var offset = 0;
+          var Y, Cb, Cr, K4, C, M2, Ye, R, G, B;
+          var colorTransform;
+          var dataLength = width * height * this.components.length;
+          requestMemoryAllocation(dataLength);
+          var data = new Uint8Array(dataLength);
+          switch (this.components.length) {
+            case 1:
+              component1 = this.components[0];
+              for (y = 0; y < height; y++) {
+                component1Line = component1.lines[0 | y * component1.scaleY * scaleY];
+                for (x = 0; x < width; x++) {
+                  Y = component1Line[0 | x * component1.scaleX * scaleX];
+                  data[offset++] = Y;
+                }
+              }
+              break;
+            case 2:
+              component1 = this.components[0];
+              component2 = this.components[1];
+              for (y = 0; y < height; y++) {
+                component1Line = component1.lines[0 | y * component1.scaleY * scaleY];
+                component2Line = component2.lines[0 | y * component2.scaleY * scaleY];
+                for (x = 0; x < width; x++) {
+                  Y = component1Line[0 | x * component1.scaleX * scaleX];
+                  data[offset++] = Y;
+                  Y = component2Line[0 | x * component2.scaleX * scaleX];
+                  data[offset++] = Y;
+                }
+              }
+              break;
+            case 3:
+              colorTransform = true;
+              if (this.adobe && this.adobe.transformCode)
+                colorTransform = true;
+              else if (typeof this.opts.colorTransform !== "undefined")
+                colorTransform = !!this.opts.colorTransform;
+              component1 = this.components[0];
+              component2 = this.components[1];
+              component3 = this.components[2];
+              for (y = 0; y < height; y++) {
+                component1Line = component1.lines[0 | y * component1.scaleY * scaleY];
+                component2Line = component2.lines[0 | y * component2.scaleY * scaleY];
+                component3Line = component3.lines[0 | y * component3.scaleY * scaleY];
+                for (x = 0; x < width; x++) {
+                  if (!colorTransform) {
+                    R = component1Line[0 | x * component1.scaleX * scaleX];
+                    G = component2Line[0 | x * component2.scaleX * scaleX];
+                    B = component3Line[0 | x * component3.scaleX * scaleX];
+                  } else {
+                    Y = component1Line[0 | x * component1.scaleX * scaleX];
+                    Cb = component2Line[0 | x * component2.scaleX * scaleX];
+                    Cr = component3Line[0 | x * component3.scaleX * scaleX];
+                    R = clampTo8bit(Y + 1.402 * (Cr - 128));
+                    G = clampTo8bit(Y - 0.3441363 * (Cb - 128) - 0.71413636 * (Cr - 128));
+                    B = clampTo8bit(Y + 1.772 * (Cb - 128));
+                  }
+                  data[offset++] = R;
+                  data[offset++] = G;
+                  data[offset++] = B;
+                }
+              }
+              break;
+            case 4:
+              if (!this.adobe)
+                throw new Error("Unsupported color mode (4 components)");
+              colorTransform = false;
+              if (this.adobe && this.adobe.transformCode)
+                colorTransform = true;
+              else if (typeof this.opts.colorTransform !== "undefined")
+                colorTransform = !!this.opts.colorTransform;
+              component1 = this.components[0];
+              component2 = this.components[1];
+              component3 = this.components[2];
+              component4 = this.components[3];
+              for (y = 0; y < height; y++) {
+                component1Line = component1.lines[0 | y * component1.scaleY * scaleY];
+                component2Line = component2.lines[0 | y * component2.scaleY * scaleY];
+                component3Line = component3.lines[0 | y * component3.scaleY * scaleY];
+                component4Line = component4.lines[0 | y * component4.scaleY * scaleY];
+                for (x = 0; x < width; x++) {
+                  if (!colorTransform) {
+                    C = component1Line[0 | x * component1.scaleX * scaleX];
+                    M2 = component2Line[0 | x * component2.scaleX * scaleX];
+                    Ye = component3Line[0 | x * component3.scaleX * scaleX];
+                    K4 = component4Line[0 | x * component4.scaleX * scaleX];
+                  } else {
+                    Y = component1Line[0 | x * component1.scaleX * scaleX];
+                    Cb = component2Line[0 | x * component2.scaleX * scaleX];
+                    Cr = component3Line[0 | x * component3.scaleX * scaleX];
+                    K4 = component4Line[0 | x * component4.scaleX * scaleX];
+                    C = 255 - clampTo8bit(Y + 1.402 * (Cr - 128));
+                    M2 = 255 - clampTo8bit(Y - 0.3441363 * (Cb - 128) - 0.71413636 * (Cr - 128));
+                    Ye = 255 - clampTo8bit(Y + 1.772 * (Cb - 128));
+                  }
+                  data[offset++] = 255 - C;
+                  data[offset++] = 255 - M2;
+                  data[offset++] = 255 - Ye;
+                  data[offset++] = 255 - K4;
+                }
+              }
+              break;
+            default:
+              throw new Error("Unsupported color mode");
+          }
+          return data;
+        },
+        copyToImageData: function copyToImageData(imageData, formatAsRGBA) {
+          var width = imageData.width, height = imageData.height;
+          var imageDataArray = imageData.data;
+          var data = this.getData(width, height);
+          var i5 = 0, j5 = 0, x, y;
+          var Y, K4, C, M2, R, G, B;
+          switch (this.components.length) {
+            case 1:
+              for (y = 0; y < height; y++) {
+                for (x = 0; x < width; x++) {
+                  Y = data[i5++];
+                  imageDataArray[j5++] = Y;
+                  imageDataArray[j5++] = Y;
+                  imageDataArray[j5++] = Y;
+                  if (formatAsRGBA) {
+                    imageDataArray[j5++] = 255;
+                  }
+                }
+              }
+              break;
+            case 3:
+              for (y = 0; y < height; y++) {
+                for (x = 0; x < width; x++) {
+                  R = data[i5++];
+                  G = data[i5++];
+                  B = data[i5++];
+                  imageDataArray[j5++] = R;
+                  imageDataArray[j5++] = G;
+                  imageDataArray[j5++] = B;
+                  if (formatAsRGBA) {
+                    imageDataArray[j5++] = 255;
+                  }
+                }
+              }
+              break;
+            case 4:
+              for (y = 0; y < height; y++) {
+                for (x = 0; x < width; x++) {
+                  C = data[i5++];
+                  M2 = data[i5++];
+                  Y = data[i5++];
+                  K4 = data[i5++];
+                  R = 255 - clampTo8bit(C * (1 - K4 / 255) + K4);
+                  G = 255 - clampTo8bit(M2 * (1 - K4 / 255) + K4);
+                  B = 255 - clampTo8bit(Y * (1 - K4 / 255) + K4);
+                  imageDataArray[j5++] = R;
+                  imageDataArray[j5++] = G;
+                  imageDataArray[j5++] = B;
+                  if (formatAsRGBA) {
+                    imageDataArray[j5++] = 255;
+                  }
+                }
+              }
+              break;
+            default:
+              throw new Error("Unsupported color mode");
+          }
+        }
+      };
+      var totalBytesAllocated = 0;
+      var maxMemoryUsageBytes = 0;
+      function requestMemoryAllocation(increaseAmount = 0) {
+        var totalMemoryImpactBytes = totalBytesAllocated + increaseAmount;
+        if (totalMemoryImpactBytes > maxMemoryUsageBytes) {
+          var exceededAmount = Math.ceil((totalMemoryImpactBytes - maxMemoryUsageBytes) / 1024 / 1024);
+          throw new Error(`maxMemoryUsageInMB limit exceeded by at least ${exceededAmount}MB`);
+        }
+        totalBytesAllocated = totalMemoryImpactBytes;
+      }
+      constructor.resetMaxMemoryUsage = function(maxMemoryUsageBytes_) {
+        totalBytesAllocated = 0;
+        maxMemoryUsageBytes = maxMemoryUsageBytes_;
+      };
+      constructor.getBytesAllocated = function() {
+        return totalBytesAllocated;
+      };
+      constructor.requestMemoryAllocation = requestMemoryAllocation;
+      return constructor;
+    })();
+    if (typeof module !== "undefined") {
+      module.exports = decode2;
+    } else if (typeof window !== "undefined") {
+      window["jpeg-js"] = window["jpeg-js"] || {};
+      window["jpeg-js"].decode = decode2;
+    }
+    function decode2(jpegData, userOpts = {}) {
+      var defaultOpts = {
+        // "undefined" means "Choose whether to transform colors based on the image’s color model."
+        colorTransform: void 0,
+        useTArray: false,
+        formatAsRGBA: true,
+        tolerantDecoding: true,
+        maxResolutionInMP: 100,
+        // Don't decode more than 100 megapixels
+        maxMemoryUsageInMB: 512
+        // Don't decode if memory footprint is more than 512MB
+      };
+      var opts = { ...defaultOpts, ...userOpts };
+      var arr = new Uint8Array(jpegData);
+      var decoder4 = new JpegImage();
+      decoder4.opts = opts;
+      JpegImage.resetMaxMemoryUsage(opts.maxMemoryUsageInMB * 1024 * 1024);
+      decoder4.parse(arr);
+      var channels = opts.formatAsRGBA ? 4 : 3;
+      var bytesNeeded = decoder4.width * decoder4.height * channels;
+      try {
+        JpegImage.requestMemoryAllocation(bytesNeeded);
+        var image = {
+          width: decoder4.width,
+          height: decoder4.height,
+          exifBuffer: decoder4.exifBuffer,
+          data: opts.useTArray ? new Uint8Array(bytesNeeded) : Buffer.alloc(bytesNeeded)
+        };
+        if (decoder4.comments.length > 0) {
+          image["comments"] = decoder4.comments;
+        }
+      } catch (err2) {
+        if (err2 instanceof RangeError) {
+          throw new Error("Could not allocate enough memory for the image. Required: " + bytesNeeded);
+        }
+        if (err2 instanceof ReferenceError) {
+          if (err2.message === "Buffer is not defined") {
+            throw new Error("Buffer is not globally defined in this environment. Consider setting useTArray to true");
+          }
+        }
+        throw err2;
+      }
+      decoder4.copyToImageData(image, opts.formatAsRGBA);
+      return image;
+    }
+  }
+});
+
+// ../../node_modules/.pnpm/jpeg-js@0.4.4/node_modules/jpeg-js/index.js
+var require_jpeg_js = __commonJS({
+  "../../node_modules/.pnpm/jpeg-js@0.4.4/node_modules/jpeg-js/index.js"(exports, module) {
+    var encode = require_encoder();
+    var decode2 = require_decoder();
+    module.exports = {
+      encode,
+      decode: decode2
+    };
+  }
+});
+
+// ../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/chunkstream.js
+var require_chunkstream = __commonJS({
+  "../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/chunkstream.js"(exports, module) {
+    "use strict";
+    var util = __require("util");
+    var Stream = __require("stream");
+    var ChunkStream = module.exports = function() {
+      Stream.call(this);
+      this._buffers = [];
+      this._buffered = 0;
+      this._reads = [];
+      this._paused = false;
+      this._encoding = "utf8";
+      this.writable = true;
+    };
+    util.inherits(ChunkStream, Stream);
+    ChunkStream.prototype.read = function(length, callback) {
+      this._reads.push({
+        length: Math.abs(length),
+        // if length < 0 then at most this length
+        allowLess: length < 0,
+        func: callback
+      });
+      process.nextTick(
+        function() {
+          this._process();
+          if (this._paused && this._reads && this._reads.length > 0) {
+            this._paused = false;
+            this.emit("drain");
+          }
+        }.bind(this)
+      );
+    };
+    ChunkStream.prototype.write = function(data, encoding) {
+      if (!this.writable) {
+        this.emit("error", new Error("Stream not writable"));
+        return false;
+      }
+      let dataBuffer;
+      if (Buffer.isBuffer(data)) {
+        dataBuffer = data;
+      } else {
+        dataBuffer = Buffer.from(data, encoding || this._encoding);
+      }
+      this._buffers.push(dataBuffer);
+      this._buffered += dataBuffer.length;
+      this._process();
+      if (this._reads && this._reads.length === 0) {
+        this._paused = true;
+      }
+      return this.writable && !this._paused;
+    };
+    ChunkStream.prototype.end = function(data, encoding) {
+      if (data) {
+        this.write(data, encoding);
+      }
+      this.writable = false;
+      if (!this._buffers) {
+        return;
+      }
+      if (this._buffers.length === 0) {
+        this._end();
+      } else {
+        this._buffers.push(null);
+        this._process();
+      }
+    };
+    ChunkStream.prototype.destroySoon = ChunkStream.prototype.end;
+    ChunkStream.prototype._end = function() {
+      if (this._reads.length > 0) {
+        this.emit("error", new Error("Unexpected end of input"));
+      }
+      this.destroy();
+    };
+    ChunkStream.prototype.destroy = function() {
+      if (!this._buffers) {
+        return;
+      }
+      this.writable = false;
+      this._reads = null;
+      this._buffers = null;
+      this.emit("close");
+    };
+    ChunkStream.prototype._processReadAllowingLess = function(read) {
+      this._reads.shift();
+      let smallerBuf = this._buffers[0];
+      if (smallerBuf.length > read.length) {
+        this._buffered -= read.length;
+        this._buffers[0] = smallerBuf.slice(read.length);
+        read.func.call(this, smallerBuf.slice(0, read.length));
+      } else {
+        this._buffered -= smallerBuf.length;
+        this._buffers.shift();
+        read.func.call(this, smallerBuf);
+      }
+    };
+    ChunkStream.prototype._processRead = function(read) {
+      this._reads.shift();
+      let pos = 0;
+      let count2 = 0;
+      let data = Buffer.alloc(read.length);
+      while (pos < read.length) {
+        let buf = this._buffers[count2++];
+        let len = Math.min(buf.length, read.length - pos);
+        buf.copy(data, pos, 0, len);
+        pos += len;
+        if (len !== buf.length) {
+          this._buffers[--count2] = buf.slice(len);
+        }
+      }
+      if (count2 > 0) {
+        this._buffers.splice(0, count2);
+      }
+      this._buffered -= read.length;
+      read.func.call(this, data);
+    };
+    ChunkStream.prototype._process = function() {
+      try {
+        while (this._buffered > 0 && this._reads && this._reads.length > 0) {
+          let read = this._reads[0];
+          if (read.allowLess) {
+            this._processReadAllowingLess(read);
+          } else if (this._buffered >= read.length) {
+            this._processRead(read);
+          } else {
+            break;
+          }
+        }
+        if (this._buffers && !this.writable) {
+          this._end();
+        }
+      } catch (ex) {
+        this.emit("error", ex);
+      }
+    };
+  }
+});
+
+// ../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/interlace.js
+var require_interlace = __commonJS({
+  "../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/interlace.js"(exports) {
+    "use strict";
+    var imagePasses = [
+      {
+        // pass 1 - 1px
+        x: [0],
+        y: [0]
+      },
+      {
+        // pass 2 - 1px
+        x: [4],
+        y: [0]
+      },
+      {
+        // pass 3 - 2px
+        x: [0, 4],
+        y: [4]
+      },
+      {
+        // pass 4 - 4px
+        x: [2, 6],
+        y: [0, 4]
+      },
+      {
+        // pass 5 - 8px
+        x: [0, 2, 4, 6],
+        y: [2, 6]
+      },
+      {
+        // pass 6 - 16px
+        x: [1, 3, 5, 7],
+        y: [0, 2, 4, 6]
+      },
+      {
+        // pass 7 - 32px
+        x: [0, 1, 2, 3, 4, 5, 6, 7],
+        y: [1, 3, 5, 7]
+      }
+    ];
+    exports.getImagePasses = function(width, height) {
+      let images = [];
+      let xLeftOver = width % 8;
+      let yLeftOver = height % 8;
+      let xRepeats = (width - xLeftOver) / 8;
+      let yRepeats = (height - yLeftOver) / 8;
+      for (let i5 = 0; i5 < imagePasses.length; i5++) {
+        let pass2 = imagePasses[i5];
+        let passWidth = xRepeats * pass2.x.length;
+        let passHeight = yRepeats * pass2.y.length;
+        for (let j5 = 0; j5 < pass2.x.length; j5++) {
+          if (pass2.x[j5] < xLeftOver) {
+            passWidth++;
+          } else {
+            break;
+          }
+        }
+        for (let j5 = 0; j5 < pass2.y.length; j5++) {
+          if (pass2.y[j5] < yLeftOver) {
+            passHeight++;
+          } else {
+            break;
+          }
+        }
+        if (passWidth > 0 && passHeight > 0) {
+          images.push({ width: passWidth, height: passHeight, index: i5 });
+        }
+      }
+      return images;
+    };
+    exports.getInterlaceIterator = function(width) {
+      return function(x, y, pass2) {
+        let outerXLeftOver = x % imagePasses[pass2].x.length;
+        let outerX = (x - outerXLeftOver) / imagePasses[pass2].x.length * 8 + imagePasses[pass2].x[outerXLeftOver];
+        let outerYLeftOver = y % imagePasses[pass2].y.length;
+        let outerY = (y - outerYLeftOver) / imagePasses[pass2].y.length * 8 + imagePasses[pass2].y[outerYLeftOver];
+        return outerX * 4 + outerY * width * 4;
+      };
+    };
+  }
+});
+
+// ../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/paeth-predictor.js
+var require_paeth_predictor = __commonJS({
+  "../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/paeth-predictor.js"(exports, module) {
+    "use strict";
+    module.exports = function paethPredictor(left, above, upLeft) {
+      let paeth = left + above - upLeft;
+      let pLeft = Math.abs(paeth - left);
+      let pAbove = Math.abs(paeth - above);
+      let pUpLeft = Math.abs(paeth - upLeft);
+      if (pLeft <= pAbove && pLeft <= pUpLeft) {
+        return left;
+      }
+      if (pAbove <= pUpLeft) {
+        return above;
+      }
+      return upLeft;
+    };
+  }
+});
+
+// ../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/filter-parse.js
+var require_filter_parse = __commonJS({
+  "../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/filter-parse.js"(exports, module) {
+    "use strict";
+    var interlaceUtils = require_interlace();
+    var paethPredictor = require_paeth_predictor();
+    function getByteWidth(width, bpp, depth) {
+      let byteWidth2 = width * bpp;
+      if (depth !== 8) {
+        byteWidth2 = Math.ceil(byteWidth2 / (8 / depth));
+      }
+      return byteWidth2;
+    }
+    var Filter = module.exports = function(bitmapInfo, dependencies) {
+      let width = bitmapInfo.width;
+      let height = bitmapInfo.height;
+      let interlace = bitmapInfo.interlace;
+      let bpp = bitmapInfo.bpp;
+      let depth = bitmapInfo.depth;
+      this.read = dependencies.read;
+      this.write = dependencies.write;
+      this.complete = dependencies.complete;
+      this._imageIndex = 0;
+      this._images = [];
+      if (interlace) {
+        let passes = interlaceUtils.getImagePasses(width, height);
+        for (let i5 = 0; i5 < passes.length; i5++) {
+          this._images.push({
+            byteWidth: getByteWidth(passes[i5].width, bpp, depth),
+            height: passes[i5].height,
+            lineIndex: 0
+          });
+        }
+      } else {
+        this._images.push({
+          byteWidth: getByteWidth(width, bpp, depth),
+          height,
+          lineIndex: 0
+        });
+      }
+      if (depth === 8) {
+        this._xComparison = bpp;
+      } else if (depth === 16) {
+        this._xComparison = bpp * 2;
+      } else {
+        this._xComparison = 1;
+      }
+    };
+    Filter.prototype.start = function() {
+      this.read(
+        this._images[this._imageIndex].byteWidth + 1,
+        this._reverseFilterLine.bind(this)
+      );
+    };
+    Filter.prototype._unFilterType1 = function(rawData, unfilteredLine, byteWidth2) {
+      let xComparison = this._xComparison;
+      let xBiggerThan = xComparison - 1;
+      for (let x = 0; x < byteWidth2; x++) {
+        let rawByte = rawData[1 + x];
+        let f1Left = x > xBiggerThan ? unfilteredLine[x - xComparison] : 0;
+        unfilteredLine[x] = rawByte + f1Left;
+      }
+    };
+    Filter.prototype._unFilterType2 = function(rawData, unfilteredLine, byteWidth2) {
+      let lastLine = this._lastLine;
+      for (let x = 0; x < byteWidth2; x++) {
+        let rawByte = rawData[1 + x];
+        let f2Up = lastLine ? lastLine[x] : 0;
+        unfilteredLine[x] = rawByte + f2Up;
+      }
+    };
+    Filter.prototype._unFilterType3 = function(rawData, unfilteredLine, byteWidth2) {
+      let xComparison = this._xComparison;
+      let xBiggerThan = xComparison - 1;
+      let lastLine = this._lastLine;
+      for (let x = 0; x < byteWidth2; x++) {
+        let rawByte = rawData[1 + x];
+        let f3Up = lastLine ? lastLine[x] : 0;
+        let f3Left = x > xBiggerThan ? unfilteredLine[x - xComparison] : 0;
+        let f3Add = Math.floor((f3Left + f3Up) / 2);
+        unfilteredLine[x] = rawByte + f3Add;
+      }
+    };
+    Filter.prototype._unFilterType4 = function(rawData, unfilteredLine, byteWidth2) {
+      let xComparison = this._xComparison;
+      let xBiggerThan = xComparison - 1;
+      let lastLine = this._lastLine;
+      for (let x = 0; x < byteWidth2; x++) {
+        let rawByte = rawData[1 + x];
+        let f4Up = lastLine ? lastLine[x] : 0;
+        let f4Left = x > xBiggerThan ? unfilteredLine[x - xComparison] : 0;
+        let f4UpLeft = x > xBiggerThan && lastLine ? lastLine[x - xComparison] : 0;
+        let f4Add = paethPredictor(f4Left, f4Up, f4UpLeft);
+        unfilteredLine[x] = rawByte + f4Add;
+      }
+    };
+    Filter.prototype._reverseFilterLine = function(rawData) {
+      let filter = rawData[0];
+      let unfilteredLine;
+      let currentImage = this._images[this._imageIndex];
+      let byteWidth2 = currentImage.byteWidth;
+      if (filter === 0) {
+        unfilteredLine = rawData.slice(1, byteWidth2 + 1);
+      } else {
+        unfilteredLine = Buffer.alloc(byteWidth2);
+        switch (filter) {
+          case 1:
+            this._unFilterType1(rawData, unfilteredLine, byteWidth2);
+            break;
+          case 2:
+            this._unFilterType2(rawData, unfilteredLine, byteWidth2);
+            break;
+          case 3:
+            this._unFilterType3(rawData, unfilteredLine, byteWidth2);
+            break;
+          case 4:
+            this._unFilterType4(rawData, unfilteredLine, byteWidth2);
+            break;
+          default:
+            throw new Error("Unrecognised filter type - " + filter);
+        }
+      }
+      this.write(unfilteredLine);
+      currentImage.lineIndex++;
+      if (currentImage.lineIndex >= currentImage.height) {
+        this._lastLine = null;
+        this._imageIndex++;
+        currentImage = this._images[this._imageIndex];
+      } else {
+        this._lastLine = unfilteredLine;
+      }
+      if (currentImage) {
+        this.read(currentImage.byteWidth + 1, this._reverseFilterLine.bind(this));
+      } else {
+        this._lastLine = null;
+        this.complete();
+      }
+    };
+  }
+});
+
+// ../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/filter-parse-async.js
+var require_filter_parse_async = __commonJS({
+  "../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/filter-parse-async.js"(exports, module) {
+    "use strict";
+    var util = __require("util");
+    var ChunkStream = require_chunkstream();
+    var Filter = require_filter_parse();
+    var FilterAsync = module.exports = function(bitmapInfo) {
+      ChunkStream.call(this);
+      let buffers = [];
+      let that = this;
+      this._filter = new Filter(bitmapInfo, {
+        read: this.read.bind(this),
+        write: function(buffer) {
+          buffers.push(buffer);
+        },
+        complete: function() {
+          that.emit("complete", Buffer.concat(buffers));
+        }
+      });
+      this._filter.start();
+    };
+    util.inherits(FilterAsync, ChunkStream);
+  }
+});
+
+// ../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/constants.js
+var require_constants6 = __commonJS({
+  "../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/constants.js"(exports, module) {
+    "use strict";
+    module.exports = {
+      PNG_SIGNATURE: [137, 80, 78, 71, 13, 10, 26, 10],
+      TYPE_IHDR: 1229472850,
+      TYPE_IEND: 1229278788,
+      TYPE_IDAT: 1229209940,
+      TYPE_PLTE: 1347179589,
+      TYPE_tRNS: 1951551059,
+      // eslint-disable-line camelcase
+      TYPE_gAMA: 1732332865,
+      // eslint-disable-line camelcase
+      // color-type bits
+      COLORTYPE_GRAYSCALE: 0,
+      COLORTYPE_PALETTE: 1,
+      COLORTYPE_COLOR: 2,
+      COLORTYPE_ALPHA: 4,
+      // e.g. grayscale and alpha
+      // color-type combinations
+      COLORTYPE_PALETTE_COLOR: 3,
+      COLORTYPE_COLOR_ALPHA: 6,
+      COLORTYPE_TO_BPP_MAP: {
+        0: 1,
+        2: 3,
+        3: 1,
+        4: 2,
+        6: 4
+      },
+      GAMMA_DIVISION: 1e5
+    };
+  }
+});
+
+// ../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/crc.js
+var require_crc = __commonJS({
+  "../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/crc.js"(exports, module) {
+    "use strict";
+    var crcTable = [];
+    (function() {
+      for (let i5 = 0; i5 < 256; i5++) {
+        let currentCrc = i5;
+        for (let j5 = 0; j5 < 8; j5++) {
+          if (currentCrc & 1) {
+            currentCrc = 3988292384 ^ currentCrc >>> 1;
+          } else {
+            currentCrc = currentCrc >>> 1;
+          }
+        }
+        crcTable[i5] = currentCrc;
+      }
+    })();
+    var CrcCalculator = module.exports = function() {
+      this._crc = -1;
+    };
+    CrcCalculator.prototype.write = function(data) {
+      for (let i5 = 0; i5 < data.length; i5++) {
+        this._crc = crcTable[(this._crc ^ data[i5]) & 255] ^ this._crc >>> 8;
+      }
+      return true;
+    };
+    CrcCalculator.prototype.crc32 = function() {
+      return this._crc ^ -1;
+    };
+    CrcCalculator.crc32 = function(buf) {
+      let crc = -1;
+      for (let i5 = 0; i5 < buf.length; i5++) {
+        crc = crcTable[(crc ^ buf[i5]) & 255] ^ crc >>> 8;
+      }
+      return crc ^ -1;
+    };
+  }
+});
+
+// ../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/parser.js
+var require_parser2 = __commonJS({
+  "../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/parser.js"(exports, module) {
+    "use strict";
+    var constants3 = require_constants6();
+    var CrcCalculator = require_crc();
+    var Parser2 = module.exports = function(options, dependencies) {
+      this._options = options;
+      options.checkCRC = options.checkCRC !== false;
+      this._hasIHDR = false;
+      this._hasIEND = false;
+      this._emittedHeadersFinished = false;
+      this._palette = [];
+      this._colorType = 0;
+      this._chunks = {};
+      this._chunks[constants3.TYPE_IHDR] = this._handleIHDR.bind(this);
+      this._chunks[constants3.TYPE_IEND] = this._handleIEND.bind(this);
+      this._chunks[constants3.TYPE_IDAT] = this._handleIDAT.bind(this);
+      this._chunks[constants3.TYPE_PLTE] = this._handlePLTE.bind(this);
+      this._chunks[constants3.TYPE_tRNS] = this._handleTRNS.bind(this);
+      this._chunks[constants3.TYPE_gAMA] = this._handleGAMA.bind(this);
+      this.read = dependencies.read;
+      this.error = dependencies.error;
+      this.metadata = dependencies.metadata;
+      this.gamma = dependencies.gamma;
+      this.transColor = dependencies.transColor;
+      this.palette = dependencies.palette;
+      this.parsed = dependencies.parsed;
+      this.inflateData = dependencies.inflateData;
+      this.finished = dependencies.finished;
+      this.simpleTransparency = dependencies.simpleTransparency;
+      this.headersFinished = dependencies.headersFinished || function() {
+      };
+    };
+    Parser2.prototype.start = function() {
+      this.read(constants3.PNG_SIGNATURE.length, this._parseSignature.bind(this));
+    };
+    Parser2.prototype._parseSignature = function(data) {
+      let signature = constants3.PNG_SIGNATURE;
+      for (let i5 = 0; i5 < signature.length; i5++) {
+        if (data[i5] !== signature[i5]) {
+          this.error(new Error("Invalid file signature"));
+          return;
+        }
+      }
+      this.read(8, this._parseChunkBegin.bind(this));
+    };
+    Parser2.prototype._parseChunkBegin = function(data) {
+      let length = data.readUInt32BE(0);
+      let type = data.readUInt32BE(4);
+      let name = "";
+      for (let i5 = 4; i5 < 8; i5++) {
+        name += String.fromCharCode(data[i5]);
+      }
+      let ancillary = Boolean(data[4] & 32);
+      if (!this._hasIHDR && type !== constants3.TYPE_IHDR) {
+        this.error(new Error("Expected IHDR on beggining"));
+        return;
+      }
+      this._crc = new CrcCalculator();
+      this._crc.write(Buffer.from(name));
+      if (this._chunks[type]) {
+        return this._chunks[type](length);
+      }
+      if (!ancillary) {
+        this.error(new Error("Unsupported critical chunk type " + name));
+        return;
+      }
+      this.read(length + 4, this._skipChunk.bind(this));
+    };
+    Parser2.prototype._skipChunk = function() {
+      this.read(8, this._parseChunkBegin.bind(this));
+    };
+    Parser2.prototype._handleChunkEnd = function() {
+      this.read(4, this._parseChunkEnd.bind(this));
+    };
+    Parser2.prototype._parseChunkEnd = function(data) {
+      let fileCrc = data.readInt32BE(0);
+      let calcCrc = this._crc.crc32();
+      if (this._options.checkCRC && calcCrc !== fileCrc) {
+        this.error(new Error("Crc error - " + fileCrc + " - " + calcCrc));
+        return;
+      }
+      if (!this._hasIEND) {
+        this.read(8, this._parseChunkBegin.bind(this));
+      }
+    };
+    Parser2.prototype._handleIHDR = function(length) {
+      this.read(length, this._parseIHDR.bind(this));
+    };
+    Parser2.prototype._parseIHDR = function(data) {
+      this._crc.write(data);
+      let width = data.readUInt32BE(0);
+      let height = data.readUInt32BE(4);
+      let depth = data[8];
+      let colorType = data[9];
+      let compr = data[10];
+      let filter = data[11];
+      let interlace = data[12];
+      if (depth !== 8 && depth !== 4 && depth !== 2 && depth !== 1 && depth !== 16) {
+        this.error(new Error("Unsupported bit depth " + depth));
+        return;
+      }
+      if (!(colorType in constants3.COLORTYPE_TO_BPP_MAP)) {
+        this.error(new Error("Unsupported color type"));
+        return;
+      }
+      if (compr !== 0) {
+        this.error(new Error("Unsupported compression method"));
+        return;
+      }
+      if (filter !== 0) {
+        this.error(new Error("Unsupported filter method"));
+        return;
+      }
+      if (interlace !== 0 && interlace !== 1) {
+        this.error(new Error("Unsupported interlace method"));
+        return;
+      }
+      this._colorType = colorType;
+      let bpp = constants3.COLORTYPE_TO_BPP_MAP[this._colorType];
+      this._hasIHDR = true;
+      this.metadata({
+        width,
+        height,
+        depth,
+        interlace: Boolean(interlace),
+        palette: Boolean(colorType & constants3.COLORTYPE_PALETTE),
+        color: Boolean(colorType & constants3.COLORTYPE_COLOR),
+        alpha: Boolean(colorType & constants3.COLORTYPE_ALPHA),
+        bpp,
+        colorType
+      });
+      this._handleChunkEnd();
+    };
+    Parser2.prototype._handlePLTE = function(length) {
+      this.read(length, this._parsePLTE.bind(this));
+    };
+    Parser2.prototype._parsePLTE = function(data) {
+      this._crc.write(data);
+      let entries = Math.floor(data.length / 3);
+      for (let i5 = 0; i5 < entries; i5++) {
+        this._palette.push([data[i5 * 3], data[i5 * 3 + 1], data[i5 * 3 + 2], 255]);
+      }
+      this.palette(this._palette);
+      this._handleChunkEnd();
+    };
+    Parser2.prototype._handleTRNS = function(length) {
+      this.simpleTransparency();
+      this.read(length, this._parseTRNS.bind(this));
+    };
+    Parser2.prototype._parseTRNS = function(data) {
+      this._crc.write(data);
+      if (this._colorType === constants3.COLORTYPE_PALETTE_COLOR) {
+        if (this._palette.length === 0) {
+          this.error(new Error("Transparency chunk must be after palette"));
+          return;
+        }
+        if (data.length > this._palette.length) {
+          this.error(new Error("More transparent colors than palette size"));
+          return;
+        }
+        for (let i5 = 0; i5 < data.length; i5++) {
+          this._palette[i5][3] = data[i5];
+        }
+        this.palette(this._palette);
+      }
+      if (this._colorType === constants3.COLORTYPE_GRAYSCALE) {
+        this.transColor([data.readUInt16BE(0)]);
+      }
+      if (this._colorType === constants3.COLORTYPE_COLOR) {
+        this.transColor([
+          data.readUInt16BE(0),
+          data.readUInt16BE(2),
+          data.readUInt16BE(4)
+        ]);
+      }
+      this._handleChunkEnd();
+    };
+    Parser2.prototype._handleGAMA = function(length) {
+      this.read(length, this._parseGAMA.bind(this));
+    };
+    Parser2.prototype._parseGAMA = function(data) {
+      this._crc.write(data);
+      this.gamma(data.readUInt32BE(0) / constants3.GAMMA_DIVISION);
+      this._handleChunkEnd();
+    };
+    Parser2.prototype._handleIDAT = function(length) {
+      if (!this._emittedHeadersFinished) {
+        this._emittedHeadersFinished = true;
+        this.headersFinished();
+      }
+      this.read(-length, this._parseIDAT.bind(this, length));
+    };
+    Parser2.prototype._parseIDAT = function(length, data) {
+      this._crc.write(data);
+      if (this._colorType === constants3.COLORTYPE_PALETTE_COLOR && this._palette.length === 0) {
+        throw new Error("Expected palette not found");
+      }
+      this.inflateData(data);
+      let leftOverLength = length - data.length;
+      if (leftOverLength > 0) {
+        this._handleIDAT(leftOverLength);
+      } else {
+        this._handleChunkEnd();
+      }
+    };
+    Parser2.prototype._handleIEND = function(length) {
+      this.read(length, this._parseIEND.bind(this));
+    };
+    Parser2.prototype._parseIEND = function(data) {
+      this._crc.write(data);
+      this._hasIEND = true;
+      this._handleChunkEnd();
+      if (this.finished) {
+        this.finished();
+      }
+    };
+  }
+});
+
+// ../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/bitmapper.js
+var require_bitmapper = __commonJS({
+  "../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/bitmapper.js"(exports) {
+    "use strict";
+    var interlaceUtils = require_interlace();
+    var pixelBppMapper = [
+      // 0 - dummy entry
+      function() {
+      },
+      // 1 - L
+      // 0: 0, 1: 0, 2: 0, 3: 0xff
+      function(pxData, data, pxPos, rawPos) {
+        if (rawPos === data.length) {
+          throw new Error("Ran out of data");
+        }
+        let pixel = data[rawPos];
+        pxData[pxPos] = pixel;
+        pxData[pxPos + 1] = pixel;
+        pxData[pxPos + 2] = pixel;
+        pxData[pxPos + 3] = 255;
+      },
+      // 2 - LA
+      // 0: 0, 1: 0, 2: 0, 3: 1
+      function(pxData, data, pxPos, rawPos) {
+        if (rawPos + 1 >= data.length) {
+          throw new Error("Ran out of data");
+        }
+        let pixel = data[rawPos];
+        pxData[pxPos] = pixel;
+        pxData[pxPos + 1] = pixel;
+        pxData[pxPos + 2] = pixel;
+        pxData[pxPos + 3] = data[rawPos + 1];
+      },
+      // 3 - RGB
+      // 0: 0, 1: 1, 2: 2, 3: 0xff
+      function(pxData, data, pxPos, rawPos) {
+        if (rawPos + 2 >= data.length) {
+          throw new Error("Ran out of data");
+        }
+        pxData[pxPos] = data[rawPos];
+        pxData[pxPos + 1] = data[rawPos + 1];
+        pxData[pxPos + 2] = data[rawPos + 2];
+        pxData[pxPos + 3] = 255;
+      },
+      // 4 - RGBA
+      // 0: 0, 1: 1, 2: 2, 3: 3
+      function(pxData, data, pxPos, rawPos) {
+        if (rawPos + 3 >= data.length) {
+          throw new Error("Ran out of data");
+        }
+        pxData[pxPos] = data[rawPos];
+        pxData[pxPos + 1] = data[rawPos + 1];
+        pxData[pxPos + 2] = data[rawPos + 2];
+        pxData[pxPos + 3] = data[rawPos + 3];
+      }
+    ];
+    var pixelBppCustomMapper = [
+      // 0 - dummy entry
+      function() {
+      },
+      // 1 - L
+      // 0: 0, 1: 0, 2: 0, 3: 0xff
+      function(pxData, pixelData, pxPos, maxBit) {
+        let pixel = pixelData[0];
+        pxData[pxPos] = pixel;
+        pxData[pxPos + 1] = pixel;
+        pxData[pxPos + 2] = pixel;
+        pxData[pxPos + 3] = maxBit;
+      },
+      // 2 - LA
+      // 0: 0, 1: 0, 2: 0, 3: 1
+      function(pxData, pixelData, pxPos) {
+        let pixel = pixelData[0];
+        pxData[pxPos] = pixel;
+        pxData[pxPos + 1] = pixel;
+        pxData[pxPos + 2] = pixel;
+        pxData[pxPos + 3] = pixelData[1];
+      },
+      // 3 - RGB
+      // 0: 0, 1: 1, 2: 2, 3: 0xff
+      function(pxData, pixelData, pxPos, maxBit) {
+        pxData[pxPos] = pixelData[0];
+        pxData[pxPos + 1] = pixelData[1];
+        pxData[pxPos + 2] = pixelData[2];
+        pxData[pxPos + 3] = maxBit;
+      },
+      // 4 - RGBA
+      // 0: 0, 1: 1, 2: 2, 3: 3
+      function(pxData, pixelData, pxPos) {
+        pxData[pxPos] = pixelData[0];
+        pxData[pxPos + 1] = pixelData[1];
+        pxData[pxPos + 2] = pixelData[2];
+        pxData[pxPos + 3] = pixelData[3];
+      }
+    ];
+    function bitRetriever(data, depth) {
+      let leftOver = [];
+      let i5 = 0;
+      function split2() {
+        if (i5 === data.length) {
+          throw new Error("Ran out of data");
+        }
+        let byte = data[i5];
+        i5++;
+        let byte8, byte7, byte6, byte5, byte4, byte3, byte2, byte1;
+        switch (depth) {
+          default:
+            throw new Error("unrecognised depth");
+          case 16:
+            byte2 = data[i5];
+            i5++;
+            leftOver.push((byte << 8) + byte2);
+            break;
+          case 4:
+            byte2 = byte & 15;
+            byte1 = byte >> 4;
+            leftOver.push(byte1, byte2);
+            break;
+          case 2:
+            byte4 = byte & 3;
+            byte3 = byte >> 2 & 3;
+            byte2 = byte >> 4 & 3;
+            byte1 = byte >> 6 & 3;
+            leftOver.push(byte1, byte2, byte3, byte4);
+            break;
+          case 1:
+            byte8 = byte & 1;
+            byte7 = byte >> 1 & 1;
+            byte6 = byte >> 2 & 1;
+            byte5 = byte >> 3 & 1;
+            byte4 = byte >> 4 & 1;
+            byte3 = byte >> 5 & 1;
+            byte2 = byte >> 6 & 1;
+            byte1 = byte >> 7 & 1;
+            leftOver.push(byte1, byte2, byte3, byte4, byte5, byte6, byte7, byte8);
+            break;
+        }
+      }
+      return {
+        get: function(count2) {
+          while (leftOver.length < count2) {
+            split2();
+          }
+          let returner = leftOver.slice(0, count2);
+          leftOver = leftOver.slice(count2);
+          return returner;
+        },
+        resetAfterLine: function() {
+          leftOver.length = 0;
+        },
+        end: function() {
+          if (i5 !== data.length) {
+            throw new Error("extra data found");
+          }
+        }
+      };
+    }
+    function mapImage8Bit(image, pxData, getPxPos, bpp, data, rawPos) {
+      let imageWidth = image.width;
+      let imageHeight = image.height;
+      let imagePass = image.index;
+      for (let y = 0; y < imageHeight; y++) {
+        for (let x = 0; x < imageWidth; x++) {
+          let pxPos = getPxPos(x, y, imagePass);
+          pixelBppMapper[bpp](pxData, data, pxPos, rawPos);
+          rawPos += bpp;
+        }
+      }
+      return rawPos;
+    }
+    function mapImageCustomBit(image, pxData, getPxPos, bpp, bits2, maxBit) {
+      let imageWidth = image.width;
+      let imageHeight = image.height;
+      let imagePass = image.index;
+      for (let y = 0; y < imageHeight; y++) {
+        for (let x = 0; x < imageWidth; x++) {
+          let pixelData = bits2.get(bpp);
+          let pxPos = getPxPos(x, y, imagePass);
+          pixelBppCustomMapper[bpp](pxData, pixelData, pxPos, maxBit);
+        }
+        bits2.resetAfterLine();
+      }
+    }
+    exports.dataToBitMap = function(data, bitmapInfo) {
+      let width = bitmapInfo.width;
+      let height = bitmapInfo.height;
+      let depth = bitmapInfo.depth;
+      let bpp = bitmapInfo.bpp;
+      let interlace = bitmapInfo.interlace;
+      let bits2;
+      if (depth !== 8) {
+        bits2 = bitRetriever(data, depth);
+      }
+      let pxData;
+      if (depth <= 8) {
+        pxData = Buffer.alloc(width * height * 4);
+      } else {
+        pxData = new Uint16Array(width * height * 4);
+      }
+      let maxBit = Math.pow(2, depth) - 1;
+      let rawPos = 0;
+      let images;
+      let getPxPos;
+      if (interlace) {
+        images = interlaceUtils.getImagePasses(width, height);
+        getPxPos = interlaceUtils.getInterlaceIterator(width, height);
+      } else {
+        let nonInterlacedPxPos = 0;
+        getPxPos = function() {
+          let returner = nonInterlacedPxPos;
+          nonInterlacedPxPos += 4;
+          return returner;
+        };
+        images = [{ width, height }];
+      }
+      for (let imageIndex = 0; imageIndex < images.length; imageIndex++) {
+        if (depth === 8) {
+          rawPos = mapImage8Bit(
+            images[imageIndex],
+            pxData,
+            getPxPos,
+            bpp,
+            data,
+            rawPos
+          );
+        } else {
+          mapImageCustomBit(
+            images[imageIndex],
+            pxData,
+            getPxPos,
+            bpp,
+            bits2,
+            maxBit
+          );
+        }
+      }
+      if (depth === 8) {
+        if (rawPos !== data.length) {
+          throw new Error("extra data found");
+        }
+      } else {
+        bits2.end();
+      }
+      return pxData;
+    };
+  }
+});
+
+// ../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/format-normaliser.js
+var require_format_normaliser = __commonJS({
+  "../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/format-normaliser.js"(exports, module) {
+    "use strict";
+    function dePalette(indata, outdata, width, height, palette) {
+      let pxPos = 0;
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          let color = palette[indata[pxPos]];
+          if (!color) {
+            throw new Error("index " + indata[pxPos] + " not in palette");
+          }
+          for (let i5 = 0; i5 < 4; i5++) {
+            outdata[pxPos + i5] = color[i5];
+          }
+          pxPos += 4;
+        }
+      }
+    }
+    function replaceTransparentColor(indata, outdata, width, height, transColor) {
+      let pxPos = 0;
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          let makeTrans = false;
+          if (transColor.length === 1) {
+            if (transColor[0] === indata[pxPos]) {
+              makeTrans = true;
+            }
+          } else if (transColor[0] === indata[pxPos] && transColor[1] === indata[pxPos + 1] && transColor[2] === indata[pxPos + 2]) {
+            makeTrans = true;
+          }
+          if (makeTrans) {
+            for (let i5 = 0; i5 < 4; i5++) {
+              outdata[pxPos + i5] = 0;
+            }
+          }
+          pxPos += 4;
+        }
+      }
+    }
+    function scaleDepth(indata, outdata, width, height, depth) {
+      let maxOutSample = 255;
+      let maxInSample = Math.pow(2, depth) - 1;
+      let pxPos = 0;
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          for (let i5 = 0; i5 < 4; i5++) {
+            outdata[pxPos + i5] = Math.floor(
+              indata[pxPos + i5] * maxOutSample / maxInSample + 0.5
+            );
+          }
+          pxPos += 4;
+        }
+      }
+    }
+    module.exports = function(indata, imageData, skipRescale = false) {
+      let depth = imageData.depth;
+      let width = imageData.width;
+      let height = imageData.height;
+      let colorType = imageData.colorType;
+      let transColor = imageData.transColor;
+      let palette = imageData.palette;
+      let outdata = indata;
+      if (colorType === 3) {
+        dePalette(indata, outdata, width, height, palette);
+      } else {
+        if (transColor) {
+          replaceTransparentColor(indata, outdata, width, height, transColor);
+        }
+        if (depth !== 8 && !skipRescale) {
+          if (depth === 16) {
+            outdata = Buffer.alloc(width * height * 4);
+          }
+          scaleDepth(indata, outdata, width, height, depth);
+        }
+      }
+      return outdata;
+    };
+  }
+});
+
+// ../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/parser-async.js
+var require_parser_async = __commonJS({
+  "../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/parser-async.js"(exports, module) {
+    "use strict";
+    var util = __require("util");
+    var zlib2 = __require("zlib");
+    var ChunkStream = require_chunkstream();
+    var FilterAsync = require_filter_parse_async();
+    var Parser2 = require_parser2();
+    var bitmapper = require_bitmapper();
+    var formatNormaliser = require_format_normaliser();
+    var ParserAsync = module.exports = function(options) {
+      ChunkStream.call(this);
+      this._parser = new Parser2(options, {
+        read: this.read.bind(this),
+        error: this._handleError.bind(this),
+        metadata: this._handleMetaData.bind(this),
+        gamma: this.emit.bind(this, "gamma"),
+        palette: this._handlePalette.bind(this),
+        transColor: this._handleTransColor.bind(this),
+        finished: this._finished.bind(this),
+        inflateData: this._inflateData.bind(this),
+        simpleTransparency: this._simpleTransparency.bind(this),
+        headersFinished: this._headersFinished.bind(this)
+      });
+      this._options = options;
+      this.writable = true;
+      this._parser.start();
+    };
+    util.inherits(ParserAsync, ChunkStream);
+    ParserAsync.prototype._handleError = function(err2) {
+      this.emit("error", err2);
+      this.writable = false;
+      this.destroy();
+      if (this._inflate && this._inflate.destroy) {
+        this._inflate.destroy();
+      }
+      if (this._filter) {
+        this._filter.destroy();
+        this._filter.on("error", function() {
+        });
+      }
+      this.errord = true;
+    };
+    ParserAsync.prototype._inflateData = function(data) {
+      if (!this._inflate) {
+        if (this._bitmapInfo.interlace) {
+          this._inflate = zlib2.createInflate();
+          this._inflate.on("error", this.emit.bind(this, "error"));
+          this._filter.on("complete", this._complete.bind(this));
+          this._inflate.pipe(this._filter);
+        } else {
+          let rowSize = (this._bitmapInfo.width * this._bitmapInfo.bpp * this._bitmapInfo.depth + 7 >> 3) + 1;
+          let imageSize = rowSize * this._bitmapInfo.height;
+          let chunkSize = Math.max(imageSize, zlib2.Z_MIN_CHUNK);
+          this._inflate = zlib2.createInflate({ chunkSize });
+          let leftToInflate = imageSize;
+          let emitError = this.emit.bind(this, "error");
+          this._inflate.on("error", function(err2) {
+            if (!leftToInflate) {
+              return;
+            }
+            emitError(err2);
+          });
+          this._filter.on("complete", this._complete.bind(this));
+          let filterWrite = this._filter.write.bind(this._filter);
+          this._inflate.on("data", function(chunk) {
+            if (!leftToInflate) {
+              return;
+            }
+            if (chunk.length > leftToInflate) {
+              chunk = chunk.slice(0, leftToInflate);
+            }
+            leftToInflate -= chunk.length;
+            filterWrite(chunk);
+          });
+          this._inflate.on("end", this._filter.end.bind(this._filter));
+        }
+      }
+      this._inflate.write(data);
+    };
+    ParserAsync.prototype._handleMetaData = function(metaData) {
+      this._metaData = metaData;
+      this._bitmapInfo = Object.create(metaData);
+      this._filter = new FilterAsync(this._bitmapInfo);
+    };
+    ParserAsync.prototype._handleTransColor = function(transColor) {
+      this._bitmapInfo.transColor = transColor;
+    };
+    ParserAsync.prototype._handlePalette = function(palette) {
+      this._bitmapInfo.palette = palette;
+    };
+    ParserAsync.prototype._simpleTransparency = function() {
+      this._metaData.alpha = true;
+    };
+    ParserAsync.prototype._headersFinished = function() {
+      this.emit("metadata", this._metaData);
+    };
+    ParserAsync.prototype._finished = function() {
+      if (this.errord) {
+        return;
+      }
+      if (!this._inflate) {
+        this.emit("error", "No Inflate block");
+      } else {
+        this._inflate.end();
+      }
+    };
+    ParserAsync.prototype._complete = function(filteredData) {
+      if (this.errord) {
+        return;
+      }
+      let normalisedBitmapData;
+      try {
+        let bitmapData = bitmapper.dataToBitMap(filteredData, this._bitmapInfo);
+        normalisedBitmapData = formatNormaliser(
+          bitmapData,
+          this._bitmapInfo,
+          this._options.skipRescale
+        );
+        bitmapData = null;
+      } catch (ex) {
+        this._handleError(ex);
+        return;
+      }
+      this.emit("parsed", normalisedBitmapData);
+    };
+  }
+});
+
+// ../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/bitpacker.js
+var require_bitpacker = __commonJS({
+  "../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/bitpacker.js"(exports, module) {
+    "use strict";
+    var constants3 = require_constants6();
+    module.exports = function(dataIn, width, height, options) {
+      let outHasAlpha = [constants3.COLORTYPE_COLOR_ALPHA, constants3.COLORTYPE_ALPHA].indexOf(
+        options.colorType
+      ) !== -1;
+      if (options.colorType === options.inputColorType) {
+        let bigEndian = (function() {
+          let buffer = new ArrayBuffer(2);
+          new DataView(buffer).setInt16(
+            0,
+            256,
+            true
+            /* littleEndian */
+          );
+          return new Int16Array(buffer)[0] !== 256;
+        })();
+        if (options.bitDepth === 8 || options.bitDepth === 16 && bigEndian) {
+          return dataIn;
+        }
+      }
+      let data = options.bitDepth !== 16 ? dataIn : new Uint16Array(dataIn.buffer);
+      let maxValue = 255;
+      let inBpp = constants3.COLORTYPE_TO_BPP_MAP[options.inputColorType];
+      if (inBpp === 4 && !options.inputHasAlpha) {
+        inBpp = 3;
+      }
+      let outBpp = constants3.COLORTYPE_TO_BPP_MAP[options.colorType];
+      if (options.bitDepth === 16) {
+        maxValue = 65535;
+        outBpp *= 2;
+      }
+      let outData = Buffer.alloc(width * height * outBpp);
+      let inIndex = 0;
+      let outIndex = 0;
+      let bgColor = options.bgColor || {};
+      if (bgColor.red === void 0) {
+        bgColor.red = maxValue;
+      }
+      if (bgColor.green === void 0) {
+        bgColor.green = maxValue;
+      }
+      if (bgColor.blue === void 0) {
+        bgColor.blue = maxValue;
+      }
+      function getRGBA() {
+        let red;
+        let green;
+        let blue;
+        let alpha = maxValue;
+        switch (options.inputColorType) {
+          case constants3.COLORTYPE_COLOR_ALPHA:
+            alpha = data[inIndex + 3];
+            red = data[inIndex];
+            green = data[inIndex + 1];
+            blue = data[inIndex + 2];
+            break;
+          case constants3.COLORTYPE_COLOR:
+            red = data[inIndex];
+            green = data[inIndex + 1];
+            blue = data[inIndex + 2];
+            break;
+          case constants3.COLORTYPE_ALPHA:
+            alpha = data[inIndex + 1];
+            red = data[inIndex];
+            green = red;
+            blue = red;
+            break;
+          case constants3.COLORTYPE_GRAYSCALE:
+            red = data[inIndex];
+            green = red;
+            blue = red;
+            break;
+          default:
+            throw new Error(
+              "input color type:" + options.inputColorType + " is not supported at present"
+            );
+        }
+        if (options.inputHasAlpha) {
+          if (!outHasAlpha) {
+            alpha /= maxValue;
+            red = Math.min(
+              Math.max(Math.round((1 - alpha) * bgColor.red + alpha * red), 0),
+              maxValue
+            );
+            green = Math.min(
+              Math.max(Math.round((1 - alpha) * bgColor.green + alpha * green), 0),
+              maxValue
+            );
+            blue = Math.min(
+              Math.max(Math.round((1 - alpha) * bgColor.blue + alpha * blue), 0),
+              maxValue
+            );
+          }
+        }
+        return { red, green, blue, alpha };
+      }
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          let rgba = getRGBA(data, inIndex);
+          switch (options.colorType) {
+            case constants3.COLORTYPE_COLOR_ALPHA:
+            case constants3.COLORTYPE_COLOR:
+              if (options.bitDepth === 8) {
+                outData[outIndex] = rgba.red;
+                outData[outIndex + 1] = rgba.green;
+                outData[outIndex + 2] = rgba.blue;
+                if (outHasAlpha) {
+                  outData[outIndex + 3] = rgba.alpha;
+                }
+              } else {
+                outData.writeUInt16BE(rgba.red, outIndex);
+                outData.writeUInt16BE(rgba.green, outIndex + 2);
+                outData.writeUInt16BE(rgba.blue, outIndex + 4);
+                if (outHasAlpha) {
+                  outData.writeUInt16BE(rgba.alpha, outIndex + 6);
+                }
+              }
+              break;
+            case constants3.COLORTYPE_ALPHA:
+            case constants3.COLORTYPE_GRAYSCALE: {
+              let grayscale = (rgba.red + rgba.green + rgba.blue) / 3;
+              if (options.bitDepth === 8) {
+                outData[outIndex] = grayscale;
+                if (outHasAlpha) {
+                  outData[outIndex + 1] = rgba.alpha;
+                }
+              } else {
+                outData.writeUInt16BE(grayscale, outIndex);
+                if (outHasAlpha) {
+                  outData.writeUInt16BE(rgba.alpha, outIndex + 2);
+                }
+              }
+              break;
+            }
+            default:
+              throw new Error("unrecognised color Type " + options.colorType);
+          }
+          inIndex += inBpp;
+          outIndex += outBpp;
+        }
+      }
+      return outData;
+    };
+  }
+});
+
+// ../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/filter-pack.js
+var require_filter_pack = __commonJS({
+  "../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/filter-pack.js"(exports, module) {
+    "use strict";
+    var paethPredictor = require_paeth_predictor();
+    function filterNone(pxData, pxPos, byteWidth2, rawData, rawPos) {
+      for (let x = 0; x < byteWidth2; x++) {
+        rawData[rawPos + x] = pxData[pxPos + x];
+      }
+    }
+    function filterSumNone(pxData, pxPos, byteWidth2) {
+      let sum = 0;
+      let length = pxPos + byteWidth2;
+      for (let i5 = pxPos; i5 < length; i5++) {
+        sum += Math.abs(pxData[i5]);
+      }
+      return sum;
+    }
+    function filterSub(pxData, pxPos, byteWidth2, rawData, rawPos, bpp) {
+      for (let x = 0; x < byteWidth2; x++) {
+        let left = x >= bpp ? pxData[pxPos + x - bpp] : 0;
+        let val = pxData[pxPos + x] - left;
+        rawData[rawPos + x] = val;
+      }
+    }
+    function filterSumSub(pxData, pxPos, byteWidth2, bpp) {
+      let sum = 0;
+      for (let x = 0; x < byteWidth2; x++) {
+        let left = x >= bpp ? pxData[pxPos + x - bpp] : 0;
+        let val = pxData[pxPos + x] - left;
+        sum += Math.abs(val);
+      }
+      return sum;
+    }
+    function filterUp(pxData, pxPos, byteWidth2, rawData, rawPos) {
+      for (let x = 0; x < byteWidth2; x++) {
+        let up = pxPos > 0 ? pxData[pxPos + x - byteWidth2] : 0;
+        let val = pxData[pxPos + x] - up;
+        rawData[rawPos + x] = val;
+      }
+    }
+    function filterSumUp(pxData, pxPos, byteWidth2) {
+      let sum = 0;
+      let length = pxPos + byteWidth2;
+      for (let x = pxPos; x < length; x++) {
+        let up = pxPos > 0 ? pxData[x - byteWidth2] : 0;
+        let val = pxData[x] - up;
+        sum += Math.abs(val);
+      }
+      return sum;
+    }
+    function filterAvg(pxData, pxPos, byteWidth2, rawData, rawPos, bpp) {
+      for (let x = 0; x < byteWidth2; x++) {
+        let left = x >= bpp ? pxData[pxPos + x - bpp] : 0;
+        let up = pxPos > 0 ? pxData[pxPos + x - byteWidth2] : 0;
+        let val = pxData[pxPos + x] - (left + up >> 1);
+        rawData[rawPos + x] = val;
+      }
+    }
+    function filterSumAvg(pxData, pxPos, byteWidth2, bpp) {
+      let sum = 0;
+      for (let x = 0; x < byteWidth2; x++) {
+        let left = x >= bpp ? pxData[pxPos + x - bpp] : 0;
+        let up = pxPos > 0 ? pxData[pxPos + x - byteWidth2] : 0;
+        let val = pxData[pxPos + x] - (left + up >> 1);
+        sum += Math.abs(val);
+      }
+      return sum;
+    }
+    function filterPaeth(pxData, pxPos, byteWidth2, rawData, rawPos, bpp) {
+      for (let x = 0; x < byteWidth2; x++) {
+        let left = x >= bpp ? pxData[pxPos + x - bpp] : 0;
+        let up = pxPos > 0 ? pxData[pxPos + x - byteWidth2] : 0;
+        let upleft = pxPos > 0 && x >= bpp ? pxData[pxPos + x - (byteWidth2 + bpp)] : 0;
+        let val = pxData[pxPos + x] - paethPredictor(left, up, upleft);
+        rawData[rawPos + x] = val;
+      }
+    }
+    function filterSumPaeth(pxData, pxPos, byteWidth2, bpp) {
+      let sum = 0;
+      for (let x = 0; x < byteWidth2; x++) {
+        let left = x >= bpp ? pxData[pxPos + x - bpp] : 0;
+        let up = pxPos > 0 ? pxData[pxPos + x - byteWidth2] : 0;
+        let upleft = pxPos > 0 && x >= bpp ? pxData[pxPos + x - (byteWidth2 + bpp)] : 0;
+        let val = pxData[pxPos + x] - paethPredictor(left, up, upleft);
+        sum += Math.abs(val);
+      }
+      return sum;
+    }
+    var filters = {
+      0: filterNone,
+      1: filterSub,
+      2: filterUp,
+      3: filterAvg,
+      4: filterPaeth
+    };
+    var filterSums = {
+      0: filterSumNone,
+      1: filterSumSub,
+      2: filterSumUp,
+      3: filterSumAvg,
+      4: filterSumPaeth
+    };
+    module.exports = function(pxData, width, height, options, bpp) {
+      let filterTypes;
+      if (!("filterType" in options) || options.filterType === -1) {
+        filterTypes = [0, 1, 2, 3, 4];
+      } else if (typeof options.filterType === "number") {
+        filterTypes = [options.filterType];
+      } else {
+        throw new Error("unrecognised filter types");
+      }
+      if (options.bitDepth === 16) {
+        bpp *= 2;
+      }
+      let byteWidth2 = width * bpp;
+      let rawPos = 0;
+      let pxPos = 0;
+      let rawData = Buffer.alloc((byteWidth2 + 1) * height);
+      let sel = filterTypes[0];
+      for (let y = 0; y < height; y++) {
+        if (filterTypes.length > 1) {
+          let min = Infinity;
+          for (let i5 = 0; i5 < filterTypes.length; i5++) {
+            let sum = filterSums[filterTypes[i5]](pxData, pxPos, byteWidth2, bpp);
+            if (sum < min) {
+              sel = filterTypes[i5];
+              min = sum;
+            }
+          }
+        }
+        rawData[rawPos] = sel;
+        rawPos++;
+        filters[sel](pxData, pxPos, byteWidth2, rawData, rawPos, bpp);
+        rawPos += byteWidth2;
+        pxPos += byteWidth2;
+      }
+      return rawData;
+    };
+  }
+});
+
+// ../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/packer.js
+var require_packer = __commonJS({
+  "../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/packer.js"(exports, module) {
+    "use strict";
+    var constants3 = require_constants6();
+    var CrcStream = require_crc();
+    var bitPacker = require_bitpacker();
+    var filter = require_filter_pack();
+    var zlib2 = __require("zlib");
+    var Packer = module.exports = function(options) {
+      this._options = options;
+      options.deflateChunkSize = options.deflateChunkSize || 32 * 1024;
+      options.deflateLevel = options.deflateLevel != null ? options.deflateLevel : 9;
+      options.deflateStrategy = options.deflateStrategy != null ? options.deflateStrategy : 3;
+      options.inputHasAlpha = options.inputHasAlpha != null ? options.inputHasAlpha : true;
+      options.deflateFactory = options.deflateFactory || zlib2.createDeflate;
+      options.bitDepth = options.bitDepth || 8;
+      options.colorType = typeof options.colorType === "number" ? options.colorType : constants3.COLORTYPE_COLOR_ALPHA;
+      options.inputColorType = typeof options.inputColorType === "number" ? options.inputColorType : constants3.COLORTYPE_COLOR_ALPHA;
+      if ([
+        constants3.COLORTYPE_GRAYSCALE,
+        constants3.COLORTYPE_COLOR,
+        constants3.COLORTYPE_COLOR_ALPHA,
+        constants3.COLORTYPE_ALPHA
+      ].indexOf(options.colorType) === -1) {
+        throw new Error(
+          "option color type:" + options.colorType + " is not supported at present"
+        );
+      }
+      if ([
+        constants3.COLORTYPE_GRAYSCALE,
+        constants3.COLORTYPE_COLOR,
+        constants3.COLORTYPE_COLOR_ALPHA,
+        constants3.COLORTYPE_ALPHA
+      ].indexOf(options.inputColorType) === -1) {
+        throw new Error(
+          "option input color type:" + options.inputColorType + " is not supported at present"
+        );
+      }
+      if (options.bitDepth !== 8 && options.bitDepth !== 16) {
+        throw new Error(
+          "option bit depth:" + options.bitDepth + " is not supported at present"
+        );
+      }
+    };
+    Packer.prototype.getDeflateOptions = function() {
+      return {
+        chunkSize: this._options.deflateChunkSize,
+        level: this._options.deflateLevel,
+        strategy: this._options.deflateStrategy
+      };
+    };
+    Packer.prototype.createDeflate = function() {
+      return this._options.deflateFactory(this.getDeflateOptions());
+    };
+    Packer.prototype.filterData = function(data, width, height) {
+      let packedData = bitPacker(data, width, height, this._options);
+      let bpp = constants3.COLORTYPE_TO_BPP_MAP[this._options.colorType];
+      let filteredData = filter(packedData, width, height, this._options, bpp);
+      return filteredData;
+    };
+    Packer.prototype._packChunk = function(type, data) {
+      let len = data ? data.length : 0;
+      let buf = Buffer.alloc(len + 12);
+      buf.writeUInt32BE(len, 0);
+      buf.writeUInt32BE(type, 4);
+      if (data) {
+        data.copy(buf, 8);
+      }
+      buf.writeInt32BE(
+        CrcStream.crc32(buf.slice(4, buf.length - 4)),
+        buf.length - 4
+      );
+      return buf;
+    };
+    Packer.prototype.packGAMA = function(gamma) {
+      let buf = Buffer.alloc(4);
+      buf.writeUInt32BE(Math.floor(gamma * constants3.GAMMA_DIVISION), 0);
+      return this._packChunk(constants3.TYPE_gAMA, buf);
+    };
+    Packer.prototype.packIHDR = function(width, height) {
+      let buf = Buffer.alloc(13);
+      buf.writeUInt32BE(width, 0);
+      buf.writeUInt32BE(height, 4);
+      buf[8] = this._options.bitDepth;
+      buf[9] = this._options.colorType;
+      buf[10] = 0;
+      buf[11] = 0;
+      buf[12] = 0;
+      return this._packChunk(constants3.TYPE_IHDR, buf);
+    };
+    Packer.prototype.packIDAT = function(data) {
+      return this._packChunk(constants3.TYPE_IDAT, data);
+    };
+    Packer.prototype.packIEND = function() {
+      return this._packChunk(constants3.TYPE_IEND, null);
+    };
+  }
+});
+
+// ../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/packer-async.js
+var require_packer_async = __commonJS({
+  "../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/packer-async.js"(exports, module) {
+    "use strict";
+    var util = __require("util");
+    var Stream = __require("stream");
+    var constants3 = require_constants6();
+    var Packer = require_packer();
+    var PackerAsync = module.exports = function(opt) {
+      Stream.call(this);
+      let options = opt || {};
+      this._packer = new Packer(options);
+      this._deflate = this._packer.createDeflate();
+      this.readable = true;
+    };
+    util.inherits(PackerAsync, Stream);
+    PackerAsync.prototype.pack = function(data, width, height, gamma) {
+      this.emit("data", Buffer.from(constants3.PNG_SIGNATURE));
+      this.emit("data", this._packer.packIHDR(width, height));
+      if (gamma) {
+        this.emit("data", this._packer.packGAMA(gamma));
+      }
+      let filteredData = this._packer.filterData(data, width, height);
+      this._deflate.on("error", this.emit.bind(this, "error"));
+      this._deflate.on(
+        "data",
+        function(compressedData) {
+          this.emit("data", this._packer.packIDAT(compressedData));
+        }.bind(this)
+      );
+      this._deflate.on(
+        "end",
+        function() {
+          this.emit("data", this._packer.packIEND());
+          this.emit("end");
+        }.bind(this)
+      );
+      this._deflate.end(filteredData);
+    };
+  }
+});
+
+// ../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/sync-inflate.js
+var require_sync_inflate = __commonJS({
+  "../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/sync-inflate.js"(exports, module) {
+    "use strict";
+    var assert = __require("assert").ok;
+    var zlib2 = __require("zlib");
+    var util = __require("util");
+    var kMaxLength = __require("buffer").kMaxLength;
+    function Inflate(opts) {
+      if (!(this instanceof Inflate)) {
+        return new Inflate(opts);
+      }
+      if (opts && opts.chunkSize < zlib2.Z_MIN_CHUNK) {
+        opts.chunkSize = zlib2.Z_MIN_CHUNK;
+      }
+      zlib2.Inflate.call(this, opts);
+      this._offset = this._offset === void 0 ? this._outOffset : this._offset;
+      this._buffer = this._buffer || this._outBuffer;
+      if (opts && opts.maxLength != null) {
+        this._maxLength = opts.maxLength;
+      }
+    }
+    function createInflate(opts) {
+      return new Inflate(opts);
+    }
+    function _close(engine, callback) {
+      if (callback) {
+        process.nextTick(callback);
+      }
+      if (!engine._handle) {
+        return;
+      }
+      engine._handle.close();
+      engine._handle = null;
+    }
+    Inflate.prototype._processChunk = function(chunk, flushFlag, asyncCb) {
+      if (typeof asyncCb === "function") {
+        return zlib2.Inflate._processChunk.call(this, chunk, flushFlag, asyncCb);
+      }
+      let self = this;
+      let availInBefore = chunk && chunk.length;
+      let availOutBefore = this._chunkSize - this._offset;
+      let leftToInflate = this._maxLength;
+      let inOff = 0;
+      let buffers = [];
+      let nread = 0;
+      let error3;
+      this.on("error", function(err2) {
+        error3 = err2;
+      });
+      function handleChunk(availInAfter, availOutAfter) {
+        if (self._hadError) {
+          return;
+        }
+        let have = availOutBefore - availOutAfter;
+        assert(have >= 0, "have should not go down");
+        if (have > 0) {
+          let out = self._buffer.slice(self._offset, self._offset + have);
+          self._offset += have;
+          if (out.length > leftToInflate) {
+            out = out.slice(0, leftToInflate);
+          }
+          buffers.push(out);
+          nread += out.length;
+          leftToInflate -= out.length;
+          if (leftToInflate === 0) {
+            return false;
+          }
+        }
+        if (availOutAfter === 0 || self._offset >= self._chunkSize) {
+          availOutBefore = self._chunkSize;
+          self._offset = 0;
+          self._buffer = Buffer.allocUnsafe(self._chunkSize);
+        }
+        if (availOutAfter === 0) {
+          inOff += availInBefore - availInAfter;
+          availInBefore = availInAfter;
+          return true;
+        }
+        return false;
+      }
+      assert(this._handle, "zlib binding closed");
+      let res;
+      do {
+        res = this._handle.writeSync(
+          flushFlag,
+          chunk,
+          // in
+          inOff,
+          // in_off
+          availInBefore,
+          // in_len
+          this._buffer,
+          // out
+          this._offset,
+          //out_off
+          availOutBefore
+        );
+        res = res || this._writeState;
+      } while (!this._hadError && handleChunk(res[0], res[1]));
+      if (this._hadError) {
+        throw error3;
+      }
+      if (nread >= kMaxLength) {
+        _close(this);
+        throw new RangeError(
+          "Cannot create final Buffer. It would be larger than 0x" + kMaxLength.toString(16) + " bytes"
+        );
+      }
+      let buf = Buffer.concat(buffers, nread);
+      _close(this);
+      return buf;
+    };
+    util.inherits(Inflate, zlib2.Inflate);
+    function zlibBufferSync(engine, buffer) {
+      if (typeof buffer === "string") {
+        buffer = Buffer.from(buffer);
+      }
+      if (!(buffer instanceof Buffer)) {
+        throw new TypeError("Not a string or buffer");
+      }
+      let flushFlag = engine._finishFlushFlag;
+      if (flushFlag == null) {
+        flushFlag = zlib2.Z_FINISH;
+      }
+      return engine._processChunk(buffer, flushFlag);
+    }
+    function inflateSync(buffer, opts) {
+      return zlibBufferSync(new Inflate(opts), buffer);
+    }
+    module.exports = exports = inflateSync;
+    exports.Inflate = Inflate;
+    exports.createInflate = createInflate;
+    exports.inflateSync = inflateSync;
+  }
+});
+
+// ../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/sync-reader.js
+var require_sync_reader = __commonJS({
+  "../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/sync-reader.js"(exports, module) {
+    "use strict";
+    var SyncReader = module.exports = function(buffer) {
+      this._buffer = buffer;
+      this._reads = [];
+    };
+    SyncReader.prototype.read = function(length, callback) {
+      this._reads.push({
+        length: Math.abs(length),
+        // if length < 0 then at most this length
+        allowLess: length < 0,
+        func: callback
+      });
+    };
+    SyncReader.prototype.process = function() {
+      while (this._reads.length > 0 && this._buffer.length) {
+        let read = this._reads[0];
+        if (this._buffer.length && (this._buffer.length >= read.length || read.allowLess)) {
+          this._reads.shift();
+          let buf = this._buffer;
+          this._buffer = buf.slice(read.length);
+          read.func.call(this, buf.slice(0, read.length));
+        } else {
+          break;
+        }
+      }
+      if (this._reads.length > 0) {
+        throw new Error("There are some read requests waitng on finished stream");
+      }
+      if (this._buffer.length > 0) {
+        throw new Error("unrecognised content at end of stream");
+      }
+    };
+  }
+});
+
+// ../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/filter-parse-sync.js
+var require_filter_parse_sync = __commonJS({
+  "../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/filter-parse-sync.js"(exports) {
+    "use strict";
+    var SyncReader = require_sync_reader();
+    var Filter = require_filter_parse();
+    exports.process = function(inBuffer, bitmapInfo) {
+      let outBuffers = [];
+      let reader = new SyncReader(inBuffer);
+      let filter = new Filter(bitmapInfo, {
+        read: reader.read.bind(reader),
+        write: function(bufferPart) {
+          outBuffers.push(bufferPart);
+        },
+        complete: function() {
+        }
+      });
+      filter.start();
+      reader.process();
+      return Buffer.concat(outBuffers);
+    };
+  }
+});
+
+// ../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/parser-sync.js
+var require_parser_sync = __commonJS({
+  "../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/parser-sync.js"(exports, module) {
+    "use strict";
+    var hasSyncZlib = true;
+    var zlib2 = __require("zlib");
+    var inflateSync = require_sync_inflate();
+    if (!zlib2.deflateSync) {
+      hasSyncZlib = false;
+    }
+    var SyncReader = require_sync_reader();
+    var FilterSync = require_filter_parse_sync();
+    var Parser2 = require_parser2();
+    var bitmapper = require_bitmapper();
+    var formatNormaliser = require_format_normaliser();
+    module.exports = function(buffer, options) {
+      if (!hasSyncZlib) {
+        throw new Error(
+          "To use the sync capability of this library in old node versions, please pin pngjs to v2.3.0"
+        );
+      }
+      let err2;
+      function handleError(_err_) {
+        err2 = _err_;
+      }
+      let metaData;
+      function handleMetaData(_metaData_) {
+        metaData = _metaData_;
+      }
+      function handleTransColor(transColor) {
+        metaData.transColor = transColor;
+      }
+      function handlePalette(palette) {
+        metaData.palette = palette;
+      }
+      function handleSimpleTransparency() {
+        metaData.alpha = true;
+      }
+      let gamma;
+      function handleGamma(_gamma_) {
+        gamma = _gamma_;
+      }
+      let inflateDataList = [];
+      function handleInflateData(inflatedData2) {
+        inflateDataList.push(inflatedData2);
+      }
+      let reader = new SyncReader(buffer);
+      let parser = new Parser2(options, {
+        read: reader.read.bind(reader),
+        error: handleError,
+        metadata: handleMetaData,
+        gamma: handleGamma,
+        palette: handlePalette,
+        transColor: handleTransColor,
+        inflateData: handleInflateData,
+        simpleTransparency: handleSimpleTransparency
+      });
+      parser.start();
+      reader.process();
+      if (err2) {
+        throw err2;
+      }
+      let inflateData = Buffer.concat(inflateDataList);
+      inflateDataList.length = 0;
+      let inflatedData;
+      if (metaData.interlace) {
+        inflatedData = zlib2.inflateSync(inflateData);
+      } else {
+        let rowSize = (metaData.width * metaData.bpp * metaData.depth + 7 >> 3) + 1;
+        let imageSize = rowSize * metaData.height;
+        inflatedData = inflateSync(inflateData, {
+          chunkSize: imageSize,
+          maxLength: imageSize
+        });
+      }
+      inflateData = null;
+      if (!inflatedData || !inflatedData.length) {
+        throw new Error("bad png - invalid inflate data response");
+      }
+      let unfilteredData = FilterSync.process(inflatedData, metaData);
+      inflateData = null;
+      let bitmapData = bitmapper.dataToBitMap(unfilteredData, metaData);
+      unfilteredData = null;
+      let normalisedBitmapData = formatNormaliser(
+        bitmapData,
+        metaData,
+        options.skipRescale
+      );
+      metaData.data = normalisedBitmapData;
+      metaData.gamma = gamma || 0;
+      return metaData;
+    };
+  }
+});
+
+// ../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/packer-sync.js
+var require_packer_sync = __commonJS({
+  "../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/packer-sync.js"(exports, module) {
+    "use strict";
+    var hasSyncZlib = true;
+    var zlib2 = __require("zlib");
+    if (!zlib2.deflateSync) {
+      hasSyncZlib = false;
+    }
+    var constants3 = require_constants6();
+    var Packer = require_packer();
+    module.exports = function(metaData, opt) {
+      if (!hasSyncZlib) {
+        throw new Error(
+          "To use the sync capability of this library in old node versions, please pin pngjs to v2.3.0"
+        );
+      }
+      let options = opt || {};
+      let packer = new Packer(options);
+      let chunks = [];
+      chunks.push(Buffer.from(constants3.PNG_SIGNATURE));
+      chunks.push(packer.packIHDR(metaData.width, metaData.height));
+      if (metaData.gamma) {
+        chunks.push(packer.packGAMA(metaData.gamma));
+      }
+      let filteredData = packer.filterData(
+        metaData.data,
+        metaData.width,
+        metaData.height
+      );
+      let compressedData = zlib2.deflateSync(
+        filteredData,
+        packer.getDeflateOptions()
+      );
+      filteredData = null;
+      if (!compressedData || !compressedData.length) {
+        throw new Error("bad png - invalid compressed data response");
+      }
+      chunks.push(packer.packIDAT(compressedData));
+      chunks.push(packer.packIEND());
+      return Buffer.concat(chunks);
+    };
+  }
+});
+
+// ../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/png-sync.js
+var require_png_sync = __commonJS({
+  "../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/png-sync.js"(exports) {
+    "use strict";
+    var parse3 = require_parser_sync();
+    var pack = require_packer_sync();
+    exports.read = function(buffer, options) {
+      return parse3(buffer, options || {});
+    };
+    exports.write = function(png, options) {
+      return pack(png, options);
+    };
+  }
+});
+
+// ../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/png.js
+var require_png = __commonJS({
+  "../../node_modules/.pnpm/pngjs@7.0.0/node_modules/pngjs/lib/png.js"(exports) {
+    "use strict";
+    var util = __require("util");
+    var Stream = __require("stream");
+    var Parser2 = require_parser_async();
+    var Packer = require_packer_async();
+    var PNGSync = require_png_sync();
+    var PNG2 = exports.PNG = function(options) {
+      Stream.call(this);
+      options = options || {};
+      this.width = options.width | 0;
+      this.height = options.height | 0;
+      this.data = this.width > 0 && this.height > 0 ? Buffer.alloc(4 * this.width * this.height) : null;
+      if (options.fill && this.data) {
+        this.data.fill(0);
+      }
+      this.gamma = 0;
+      this.readable = this.writable = true;
+      this._parser = new Parser2(options);
+      this._parser.on("error", this.emit.bind(this, "error"));
+      this._parser.on("close", this._handleClose.bind(this));
+      this._parser.on("metadata", this._metadata.bind(this));
+      this._parser.on("gamma", this._gamma.bind(this));
+      this._parser.on(
+        "parsed",
+        function(data) {
+          this.data = data;
+          this.emit("parsed", data);
+        }.bind(this)
+      );
+      this._packer = new Packer(options);
+      this._packer.on("data", this.emit.bind(this, "data"));
+      this._packer.on("end", this.emit.bind(this, "end"));
+      this._parser.on("close", this._handleClose.bind(this));
+      this._packer.on("error", this.emit.bind(this, "error"));
+    };
+    util.inherits(PNG2, Stream);
+    PNG2.sync = PNGSync;
+    PNG2.prototype.pack = function() {
+      if (!this.data || !this.data.length) {
+        this.emit("error", "No data provided");
+        return this;
+      }
+      process.nextTick(
+        function() {
+          this._packer.pack(this.data, this.width, this.height, this.gamma);
+        }.bind(this)
+      );
+      return this;
+    };
+    PNG2.prototype.parse = function(data, callback) {
+      if (callback) {
+        let onParsed, onError;
+        onParsed = function(parsedData) {
+          this.removeListener("error", onError);
+          this.data = parsedData;
+          callback(null, this);
+        }.bind(this);
+        onError = function(err2) {
+          this.removeListener("parsed", onParsed);
+          callback(err2, null);
+        }.bind(this);
+        this.once("parsed", onParsed);
+        this.once("error", onError);
+      }
+      this.end(data);
+      return this;
+    };
+    PNG2.prototype.write = function(data) {
+      this._parser.write(data);
+      return true;
+    };
+    PNG2.prototype.end = function(data) {
+      this._parser.end(data);
+    };
+    PNG2.prototype._metadata = function(metadata) {
+      this.width = metadata.width;
+      this.height = metadata.height;
+      this.emit("metadata", metadata);
+    };
+    PNG2.prototype._gamma = function(gamma) {
+      this.gamma = gamma;
+    };
+    PNG2.prototype._handleClose = function() {
+      if (!this._parser.writable && !this._packer.readable) {
+        this.emit("close");
+      }
+    };
+    PNG2.bitblt = function(src, dst, srcX, srcY, width, height, deltaX, deltaY) {
+      srcX |= 0;
+      srcY |= 0;
+      width |= 0;
+      height |= 0;
+      deltaX |= 0;
+      deltaY |= 0;
+      if (srcX > src.width || srcY > src.height || srcX + width > src.width || srcY + height > src.height) {
+        throw new Error("bitblt reading outside image");
+      }
+      if (deltaX > dst.width || deltaY > dst.height || deltaX + width > dst.width || deltaY + height > dst.height) {
+        throw new Error("bitblt writing outside image");
+      }
+      for (let y = 0; y < height; y++) {
+        src.data.copy(
+          dst.data,
+          (deltaY + y) * dst.width + deltaX << 2,
+          (srcY + y) * src.width + srcX << 2,
+          (srcY + y) * src.width + srcX + width << 2
+        );
+      }
+    };
+    PNG2.prototype.bitblt = function(dst, srcX, srcY, width, height, deltaX, deltaY) {
+      PNG2.bitblt(this, dst, srcX, srcY, width, height, deltaX, deltaY);
+      return this;
+    };
+    PNG2.adjustGamma = function(src) {
+      if (src.gamma) {
+        for (let y = 0; y < src.height; y++) {
+          for (let x = 0; x < src.width; x++) {
+            let idx = src.width * y + x << 2;
+            for (let i5 = 0; i5 < 3; i5++) {
+              let sample = src.data[idx + i5] / 255;
+              sample = Math.pow(sample, 1 / 2.2 / src.gamma);
+              src.data[idx + i5] = Math.round(sample * 255);
+            }
+          }
+        }
+        src.gamma = 0;
+      }
+    };
+    PNG2.prototype.adjustGamma = function() {
+      PNG2.adjustGamma(this);
+    };
+  }
+});
+
 // src/main.ts
 import { mkdir as mkdir4, writeFile as writeFile3 } from "node:fs/promises";
-import { isAbsolute as isAbsolute6, join as join11, relative as relative5, resolve as resolve9 } from "node:path";
+import { isAbsolute as isAbsolute7, join as join12, relative as relative10, resolve as resolve11 } from "node:path";
 
 // ../../node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -65664,11 +69903,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve10) {
-      resolve10(value);
+    return value instanceof P ? value : new P(function(resolve12) {
+      resolve12(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve10, reject) {
+  return new (P || (P = Promise))(function(resolve12, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -65684,7 +69923,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result2) {
-      result2.done ? resolve10(result2.value) : adopt(result2.value).then(fulfilled, rejected);
+      result2.done ? resolve12(result2.value) : adopt(result2.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -65963,11 +70202,11 @@ var arch = os3.arch();
 // ../../node_modules/.pnpm/@actions+core@3.0.1/node_modules/@actions/core/lib/core.js
 var __awaiter2 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve10) {
-      resolve10(value);
+    return value instanceof P ? value : new P(function(resolve12) {
+      resolve12(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve10, reject) {
+  return new (P || (P = Promise))(function(resolve12, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -65983,7 +70222,7 @@ var __awaiter2 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result2) {
-      result2.done ? resolve10(result2.value) : adopt(result2.value).then(fulfilled, rejected);
+      result2.done ? resolve12(result2.value) : adopt(result2.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -66794,19 +71033,19 @@ async function readExpectationSuite(file) {
 }
 function parseExpectationSuite(text, file) {
   const lineCounter = new import_yaml.LineCounter();
-  const document = (0, import_yaml.parseDocument)(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const document2 = (0, import_yaml.parseDocument)(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const lineOf = (node) => node?.range ? lineCounter.linePos(node.range[0]).line : 1;
   const fail = (message, node) => {
     const line = lineOf(node);
     throw new DataError(`${file}:${line}: ${message}`, { file, line });
   };
-  const firstError = document.errors[0];
+  const firstError = document2.errors[0];
   if (firstError) {
     const line = lineCounter.linePos(firstError.pos[0]).line;
     const reason = firstError.message.split("\n")[0] ?? firstError.message;
     throw new DataError(`${file}:${line}: invalid YAML: ${reason}`, { file, line });
   }
-  const root5 = document.contents;
+  const root5 = document2.contents;
   if (!(0, import_yaml.isMap)(root5))
     return fail("expected a mapping with an `expectations:` list (and optional `checks:`)", root5);
   const suite = { file, expectations: [], checks: structuredClone(DEFAULT_CHECKS) };
@@ -66983,10 +71222,10 @@ function checkSuiteColumns(suite, columns, dataFile) {
   const known = new Set(columns);
   for (const spec of suite.expectations) {
     if (spec.type === "expect_column_to_exist") continue;
-    const named = [spec.args.column, ...spec.args.column_list ?? []].filter(
+    const named2 = [spec.args.column, ...spec.args.column_list ?? []].filter(
       (c5) => typeof c5 === "string"
     );
-    for (const column2 of named) {
+    for (const column2 of named2) {
       if (!known.has(column2)) {
         throw new DataError(
           `${suite.file}:${spec.line}: ${spec.type} names column '${column2}', which ${dataFile} does not have${didYouMean(column2, columns)}`,
@@ -67173,7 +71412,7 @@ function columnMap(spec, columns, test23, options = {}) {
   const mostly2 = spec.args.mostly ?? 1;
   let considered = 0;
   let unexpected = 0;
-  const examples = [];
+  const examples2 = [];
   return {
     onRecord(values, line, file) {
       const cell2 = values[index] ?? null;
@@ -67181,7 +71420,7 @@ function columnMap(spec, columns, test23, options = {}) {
       considered++;
       if (!test23(cell2)) {
         unexpected++;
-        if (examples.length < MAX_EXAMPLES) examples.push({ file, line, value: show(cell2) });
+        if (examples2.length < MAX_EXAMPLES) examples2.push({ file, line, value: show(cell2) });
       }
     },
     finish() {
@@ -67193,7 +71432,7 @@ function columnMap(spec, columns, test23, options = {}) {
         observed: `${format(unexpected)} of ${format(considered)} values unexpected (${pct}%)${mostly2 < 1 ? `, mostly ${mostly2}` : ""}`,
         unexpectedCount: unexpected,
         unexpectedPercent: pct,
-        examples
+        examples: examples2
       };
     }
   };
@@ -67204,7 +71443,7 @@ function uniqueness(spec, columns, names) {
   const seen = /* @__PURE__ */ new Set();
   let considered = 0;
   let duplicates = 0;
-  const examples = [];
+  const examples2 = [];
   return {
     onRecord(values, line, file) {
       const cells = indexes.map((i5) => values[i5] ?? null);
@@ -67213,7 +71452,7 @@ function uniqueness(spec, columns, names) {
       const key = cells.length === 1 ? String(cells[0]) : cells.map(String).join("");
       if (seen.has(key)) {
         duplicates++;
-        if (examples.length < MAX_EXAMPLES) examples.push({ file, line, value: cells.map(show).join(", ") });
+        if (examples2.length < MAX_EXAMPLES) examples2.push({ file, line, value: cells.map(show).join(", ") });
       } else {
         seen.add(key);
       }
@@ -67226,7 +71465,7 @@ function uniqueness(spec, columns, names) {
         observed: `${format(duplicates)} repeated values among ${format(considered)} (${pct}%)`,
         unexpectedCount: duplicates,
         unexpectedPercent: pct,
-        examples
+        examples: examples2
       };
     }
   };
@@ -67367,14 +71606,14 @@ function duplicateRowsCheck(config) {
   let rows = 0;
   let duplicates = 0;
   let capped = false;
-  const examples = [];
+  const examples2 = [];
   return {
     onRecord(values, line, file) {
       rows++;
       const hash2 = rowHash(values);
       if (seen.has(hash2)) {
         duplicates++;
-        if (examples.length < MAX_EXAMPLES2) examples.push({ file, line, value: "repeats an earlier row" });
+        if (examples2.length < MAX_EXAMPLES2) examples2.push({ file, line, value: "repeats an earlier row" });
       } else if (seen.size < MAX_TRACKED_ROWS) seen.add(hash2);
       else capped = true;
     },
@@ -67386,7 +71625,7 @@ function duplicateRowsCheck(config) {
         observed: `${duplicates.toLocaleString("en-US")} duplicate rows (${pct}%)${capped ? `; only the first ${MAX_TRACKED_ROWS.toLocaleString("en-US")} distinct rows were tracked` : ""}`,
         unexpectedCount: duplicates,
         unexpectedPercent: pct,
-        examples
+        examples: examples2
       };
     }
   };
@@ -67425,7 +71664,7 @@ function leakageCheck(config, labelIndex) {
   const train = /* @__PURE__ */ new Set();
   let testRows = 0;
   let leaked = 0;
-  const examples = [];
+  const examples2 = [];
   return {
     addTrain(values) {
       if (train.size < MAX_TRACKED_ROWS) train.add(rowHash(values, labelIndex));
@@ -67434,7 +71673,7 @@ function leakageCheck(config, labelIndex) {
       testRows++;
       if (train.has(rowHash(values, labelIndex))) {
         leaked++;
-        if (examples.length < MAX_EXAMPLES2) examples.push({ file, line, value: "also in the training data" });
+        if (examples2.length < MAX_EXAMPLES2) examples2.push({ file, line, value: "also in the training data" });
       }
     },
     finish() {
@@ -67445,7 +71684,7 @@ function leakageCheck(config, labelIndex) {
         observed: `${leaked.toLocaleString("en-US")} of ${testRows.toLocaleString("en-US")} test rows found in training data (${pct}%)`,
         unexpectedCount: leaked,
         unexpectedPercent: pct,
-        examples
+        examples: examples2
       };
     }
   };
@@ -70637,16 +74876,16 @@ async function asyncBufferFromFile(filename) {
     slice(start, end) {
       if (start === end) return Promise.resolve(new ArrayBuffer(0));
       const reader = createReadStream3(filename, { start, end: end === void 0 ? void 0 : end - 1 });
-      return new Promise((resolve10, reject) => {
+      return new Promise((resolve12, reject) => {
         const chunks = [];
         reader.on("data", (chunk) => chunks.push(chunk));
         reader.on("error", reject);
         reader.on("end", () => {
           const buffer = Buffer.concat(chunks);
           if (buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength) {
-            resolve10(buffer.buffer);
+            resolve12(buffer.buffer);
           } else {
-            resolve10(buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength));
+            resolve12(buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength));
           }
         });
       });
@@ -77223,7 +81462,7 @@ function selectOut(outs, outPath, file) {
 var import_yaml3 = __toESM(require_dist(), 1);
 function parseYamlSource(text, file) {
   const lineCounter = new import_yaml3.LineCounter();
-  const document = (0, import_yaml3.parseDocument)(text, {
+  const document2 = (0, import_yaml3.parseDocument)(text, {
     lineCounter,
     prettyErrors: false,
     uniqueKeys: true,
@@ -77237,13 +81476,13 @@ function parseYamlSource(text, file) {
     const line = lineOf(node);
     throw new DataError(`${file}:${line}: ${message}`, { file, line });
   };
-  const firstError = document.errors[0];
+  const firstError = document2.errors[0];
   if (firstError) {
     const line = lineCounter.linePos(firstError.pos[0]).line;
     const reason = firstError.message.split("\n")[0] ?? firstError.message;
     throw new DataError(`${file}:${line}: invalid YAML: ${reason}`, { file, line });
   }
-  return { file, root: document.contents, lineOf, fail };
+  return { file, root: document2.contents, lineOf, fail };
 }
 
 // ../../packages/data/src/dvc/dvc-file.ts
@@ -77599,9 +81838,9 @@ async function localFileMatches(path, expected) {
 }
 async function listFiles(dir) {
   const found = [];
-  const walk = async (relative6) => {
-    for (const entry of await readdir2(join7(dir, relative6), { withFileTypes: true })) {
-      const relpath = relative6 === "" ? entry.name : posix3.join(relative6, entry.name);
+  const walk = async (relative11) => {
+    for (const entry of await readdir2(join7(dir, relative11), { withFileTypes: true })) {
+      const relpath = relative11 === "" ? entry.name : posix3.join(relative11, entry.name);
       if (entry.isDirectory()) await walk(relpath);
       else found.push(relpath);
     }
@@ -77960,6 +82199,604 @@ function dvcRemoteSetting(value, what = "input 'dvc-remote'") {
   throw new DataError(`${what} must be a remote name from .dvc/config or an s3:// URL, got '${value}'`);
 }
 
+// ../../packages/data/src/images/decode-image.ts
+var import_jpeg_js = __toESM(require_jpeg_js(), 1);
+var import_pngjs = __toESM(require_png(), 1);
+var ImageDecodeError = class extends Error {
+  constructor(message, file) {
+    super(`${file}: ${message}`);
+    this.file = file;
+    this.name = "ImageDecodeError";
+  }
+  file;
+};
+var PNG_SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
+function sniffImageFormat(bytes) {
+  if (PNG_SIGNATURE.every((b6, i5) => bytes[i5] === b6)) return "png";
+  if (bytes[0] === 255 && bytes[1] === 216 && bytes[2] === 255) return "jpeg";
+  return void 0;
+}
+var PNG_CHANNELS = { 0: 1, 2: 3, 3: 3, 4: 2, 6: 4 };
+function jpegComponents(bytes) {
+  let at = 2;
+  while (at + 9 < bytes.length) {
+    if (bytes[at] !== 255) return void 0;
+    const marker = bytes[at + 1];
+    const length = bytes[at + 2] << 8 | bytes[at + 3];
+    if (marker >= 192 && marker <= 207 && marker !== 196 && marker !== 200 && marker !== 204) {
+      return bytes[at + 9];
+    }
+    at += 2 + length;
+  }
+  return void 0;
+}
+function narrow(data, stride, channels, count2) {
+  if (stride === channels) return data;
+  const out = new Uint8Array(count2 * channels);
+  for (let p3 = 0; p3 < count2; p3++) {
+    for (let c5 = 0; c5 < channels; c5++) out[p3 * channels + c5] = data[p3 * stride + c5];
+  }
+  return out;
+}
+function decodeImage(bytes, file) {
+  const format3 = sniffImageFormat(bytes);
+  if (!format3) {
+    throw new ImageDecodeError(
+      bytes.length === 0 ? "empty file" : "not a PNG or JPEG (unknown signature)",
+      file
+    );
+  }
+  try {
+    if (format3 === "png") {
+      const declared = PNG_CHANNELS[bytes[25]];
+      if (declared === void 0) throw new Error(`unknown PNG colour type ${bytes[25]}`);
+      const png = import_pngjs.PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      const rgba = new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength);
+      const pixels = declared === 2 ? Uint8Array.from(
+        { length: png.width * png.height * 2 },
+        (_, i5) => rgba[(i5 >> 1) * 4 + (i5 & 1) * 3]
+      ) : narrow(rgba, 4, declared, png.width * png.height);
+      return { format: format3, width: png.width, height: png.height, channels: declared, pixels };
+    }
+    const components = jpegComponents(bytes);
+    const decoded = import_jpeg_js.default.decode(bytes, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 256 });
+    const channels = components === 1 ? 1 : 3;
+    return {
+      format: format3,
+      width: decoded.width,
+      height: decoded.height,
+      channels,
+      pixels: narrow(decoded.data, 3, channels, decoded.width * decoded.height)
+    };
+  } catch (error3) {
+    const reason = error3 instanceof Error ? error3.message : String(error3);
+    throw new ImageDecodeError(`corrupt ${format3.toUpperCase()} (${reason})`, file);
+  }
+}
+
+// ../../packages/data/src/images/image-dataset.ts
+import { readdir as readdir3, stat as stat7 } from "node:fs/promises";
+import { extname as extname3, join as join11, relative as relative2, resolve as resolve8, sep as sep3 } from "node:path";
+var IMAGE_EXTENSIONS = [".png", ".jpg", ".jpeg"];
+var isImageFile = (name) => IMAGE_EXTENSIONS.includes(extname3(name).toLowerCase());
+async function listImages(dir) {
+  const entries = await readdir3(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e5) => e5.isFile() && isImageFile(e5.name)).map((e5) => join11(e5.parentPath, e5.name)).sort();
+}
+var stemKey = (dir, file) => {
+  const rel = relative2(dir, file);
+  return rel.slice(0, rel.length - extname3(rel).length).split(sep3).join("/");
+};
+async function isDirectory2(path) {
+  return stat7(path).then(
+    (s2) => s2.isDirectory(),
+    () => false
+  );
+}
+async function looksLikeImageFolder(dir) {
+  if (!await isDirectory2(dir)) return false;
+  const entries = await readdir3(dir, { recursive: true, withFileTypes: true });
+  return entries.some((e5) => e5.isFile() && isImageFile(e5.name));
+}
+async function segmentation(imagesDir, masksDir, root5) {
+  for (const [what, dir] of [
+    ["images", imagesDir],
+    ["masks", masksDir]
+  ]) {
+    if (!await isDirectory2(dir)) throw new DataError(`${what} folder ${dir} does not exist`, { file: dir });
+  }
+  const images = await listImages(imagesDir);
+  const masks = new Map((await listImages(masksDir)).map((m3) => [stemKey(masksDir, m3), m3]));
+  const entries = images.map((file) => {
+    const mask = masks.get(stemKey(imagesDir, file));
+    masks.delete(stemKey(imagesDir, file));
+    return mask === void 0 ? { file } : { file, mask };
+  });
+  return {
+    root: root5,
+    layout: "segmentation",
+    entries,
+    classes: [],
+    emptyClasses: [],
+    masksDir,
+    orphanMasks: [...masks.values()].sort(),
+    missingFiles: [],
+    unlabelled: []
+  };
+}
+var FILE_COLUMNS = ["file", "filename", "path", "image"];
+var LABEL_COLUMNS = ["label", "class"];
+async function fromCsv(root5, labels) {
+  const reader = await openTable(labels, { format: "csv" });
+  const fileIndex = reader.columns.findIndex((c5) => FILE_COLUMNS.includes(c5.toLowerCase()));
+  const labelIndex = reader.columns.findIndex((c5) => LABEL_COLUMNS.includes(c5.toLowerCase()));
+  if (fileIndex < 0 || labelIndex < 0) {
+    const missing = fileIndex < 0 ? `a file column (${FILE_COLUMNS.join(", ")})` : "a label column (label, class)";
+    throw new DataError(
+      `labels file ${labels} needs ${missing}; its header is ${reader.columns.join(",")}${didYouMean(
+        fileIndex < 0 ? "file" : "label",
+        reader.columns
+      )}`,
+      { file: labels, line: 1 }
+    );
+  }
+  const present = new Set(await listImages(root5));
+  const entries = [];
+  const missingFiles = [];
+  const listed = /* @__PURE__ */ new Set();
+  for await (const record of reader.records()) {
+    const name = record.values[fileIndex];
+    const label2 = record.values[labelIndex];
+    if (name === null || name === void 0 || name === "") {
+      throw new DataError(`${labels}:${record.line}: empty file name`, { file: labels, line: record.line });
+    }
+    if (label2 === null || label2 === void 0 || label2 === "") {
+      throw new DataError(`${labels}:${record.line}: no label for ${String(name)}`, {
+        file: labels,
+        line: record.line
+      });
+    }
+    const file = resolve8(root5, String(name));
+    if (!present.has(file)) {
+      missingFiles.push({ file, line: record.line });
+      continue;
+    }
+    listed.add(file);
+    entries.push({ file, label: String(label2), line: record.line });
+  }
+  return {
+    root: root5,
+    layout: "csv",
+    entries,
+    classes: [...new Set(entries.map((e5) => e5.label))].sort(),
+    emptyClasses: [],
+    labelsFile: labels,
+    orphanMasks: [],
+    missingFiles,
+    unlabelled: [...present].filter((f5) => !listed.has(f5))
+  };
+}
+async function fromFolders(root5) {
+  const top = await readdir3(root5, { withFileTypes: true });
+  const classDirs = top.filter((e5) => e5.isDirectory()).map((e5) => e5.name).sort();
+  const loose = top.filter((e5) => e5.isFile() && isImageFile(e5.name)).map((e5) => join11(root5, e5.name));
+  if (classDirs.length === 0) {
+    return {
+      root: root5,
+      layout: "unlabelled",
+      entries: loose.sort().map((file) => ({ file })),
+      classes: [],
+      emptyClasses: [],
+      orphanMasks: [],
+      missingFiles: [],
+      unlabelled: []
+    };
+  }
+  const entries = [];
+  const emptyClasses = [];
+  for (const label2 of classDirs) {
+    const files = await listImages(join11(root5, label2));
+    if (files.length === 0) emptyClasses.push(label2);
+    for (const file of files) entries.push({ file, label: label2 });
+  }
+  return {
+    root: root5,
+    layout: "folders",
+    entries,
+    classes: classDirs.filter((c5) => !emptyClasses.includes(c5)),
+    emptyClasses,
+    orphanMasks: [],
+    missingFiles: [],
+    unlabelled: loose.sort()
+  };
+}
+async function discoverImageDataset(options) {
+  const root5 = resolve8(options.root);
+  if (!await isDirectory2(root5))
+    throw new DataError(`image folder ${options.root} does not exist`, { file: root5 });
+  if (options.masks !== void 0) {
+    if (options.labels !== void 0) {
+      throw new DataError(
+        "give either a labels CSV (classification) or a masks folder (segmentation), not both"
+      );
+    }
+    return segmentation(root5, resolve8(options.masks), root5);
+  }
+  if (options.labels !== void 0) return fromCsv(root5, resolve8(options.labels));
+  if (await isDirectory2(join11(root5, "images")) && await isDirectory2(join11(root5, "masks"))) {
+    return segmentation(join11(root5, "images"), join11(root5, "masks"), root5);
+  }
+  const dataset = await fromFolders(root5);
+  if (dataset.entries.length === 0 && dataset.unlabelled.length === 0) {
+    throw new DataError(`no PNG or JPEG images under ${options.root}`, { file: root5 });
+  }
+  return dataset;
+}
+
+// ../../packages/data/src/images/image-qa.ts
+import { createHash as createHash8 } from "node:crypto";
+import { readFile as readFile8 } from "node:fs/promises";
+import { relative as relative4 } from "node:path";
+
+// ../../packages/data/src/images/image-checks.ts
+import { relative as relative3 } from "node:path";
+var MAX_NAMED = 5;
+function named(problems, root5) {
+  const shown = problems.slice(0, MAX_NAMED).map((p3) => `${relative3(root5, p3.file)} (${p3.reason})`);
+  const more = problems.length > MAX_NAMED ? `, and ${problems.length - MAX_NAMED} more` : "";
+  return shown.join(", ") + more;
+}
+var examples = (problems) => problems.slice(0, MAX_NAMED).map((p3) => ({ file: p3.file, line: p3.line ?? 0, value: p3.reason }));
+function fileCheck(check, description, severity, problems, total, root5, what = "files") {
+  return {
+    check,
+    kind: "dataset",
+    description,
+    severity,
+    success: problems.length === 0,
+    observed: problems.length === 0 ? `none of ${total} ${what}` : `${problems.length} of ${total} ${what}: ${named(problems, root5)}`,
+    unexpectedCount: problems.length,
+    unexpectedPercent: total === 0 ? 0 : Math.round(problems.length / total * 1e6) / 1e4,
+    ...problems.length > 0 ? { examples: examples(problems) } : {}
+  };
+}
+function consistencyProblems(images, key) {
+  const counts = /* @__PURE__ */ new Map();
+  for (const image of images) counts.set(key(image), (counts.get(key(image)) ?? 0) + 1);
+  let common;
+  for (const [value, count2] of counts) if (common === void 0 || count2 > counts.get(common)) common = value;
+  return {
+    common,
+    problems: images.filter((i5) => key(i5) !== common).map((i5) => ({ file: i5.file, reason: `${key(i5)}, most are ${common}` }))
+  };
+}
+function duplicateProblems(images, root5) {
+  const first = /* @__PURE__ */ new Map();
+  const problems = [];
+  for (const image of images) {
+    const original = first.get(image.sha256);
+    if (!original) {
+      first.set(image.sha256, image);
+      continue;
+    }
+    const conflict = original.label !== void 0 && original.label !== image.label ? `; labelled ${image.label}, the copy ${original.label}` : "";
+    problems.push({ file: image.file, reason: `same content as ${relative3(root5, original.file)}${conflict}` });
+  }
+  return problems;
+}
+function balanceCheck(check, description, counts, minShare, emptyClasses = []) {
+  const total = [...counts.values()].reduce((a5, b6) => a5 + b6, 0);
+  const shares = [...counts].map(([value, count2]) => ({ value, share: total === 0 ? 0 : count2 / total }));
+  for (const value of emptyClasses) shares.push({ value, share: 0 });
+  const minority = shares.reduce(
+    (min, s2) => s2.share < min.share ? s2 : min,
+    shares[0] ?? { value: "", share: 0 }
+  );
+  const success = shares.length >= 2 && minority.share >= minShare;
+  const format3 = (share) => share > 0 && share < 1e-3 ? (share * 100).toPrecision(2) : (share * 100).toFixed(1);
+  return {
+    check,
+    kind: "dataset",
+    description,
+    severity: "warning",
+    success,
+    observed: shares.length < 2 ? `only one class (${minority.value})` : shares.map((s2) => `${s2.value}: ${format3(s2.share)}%`).join(", ")
+  };
+}
+
+// ../../packages/data/src/images/image-qa.ts
+var IMAGE_QA_REPORT_SCHEMA = "mlops-actions/image-qa-report@1";
+var sha256 = (bytes) => createHash8("sha256").update(bytes).digest("hex");
+async function load(file) {
+  let bytes;
+  try {
+    bytes = await readFile8(file);
+  } catch (error3) {
+    return { problem: `cannot read: ${error3.code ?? String(error3)}` };
+  }
+  try {
+    return { bytes, image: decodeImage(bytes, file) };
+  } catch (error3) {
+    if (error3 instanceof ImageDecodeError) return { problem: error3.message.slice(file.length + 2) };
+    throw error3;
+  }
+}
+function isGreyMask(mask) {
+  if (mask.channels === 1) return true;
+  const colour = Math.min(mask.channels, 3);
+  if (colour === 1) return true;
+  for (let p3 = 0; p3 < mask.width * mask.height; p3++) {
+    const at = p3 * mask.channels;
+    for (let c5 = 1; c5 < colour; c5++) if (mask.pixels[at + c5] !== mask.pixels[at]) return false;
+  }
+  return true;
+}
+var countBy = (items, key) => {
+  const counts = /* @__PURE__ */ new Map();
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  return [...counts].sort((a5, b6) => b6[1] - a5[1]);
+};
+async function runImageQa(options) {
+  const now = options.now ?? Date.now;
+  const started = now();
+  const dataset = await discoverImageDataset(options);
+  const { root: root5, entries } = dataset;
+  const segmentation2 = dataset.layout === "segmentation";
+  const allowed = options.maskClasses ? new Set(options.maskClasses) : void 0;
+  const unreadable = [];
+  const images = [];
+  const formats = {};
+  const missingMasks = [];
+  const maskShape = [];
+  const outOfSet = [];
+  const pixels = new Float64Array(256);
+  let masks = 0;
+  for (const [index, entry] of entries.entries()) {
+    const loaded = await load(entry.file);
+    if ("problem" in loaded) {
+      unreadable.push({ file: entry.file, reason: loaded.problem });
+    } else {
+      const { image } = loaded;
+      formats[image.format] = (formats[image.format] ?? 0) + 1;
+      images.push({
+        file: entry.file,
+        ...entry.label === void 0 ? {} : { label: entry.label },
+        width: image.width,
+        height: image.height,
+        channels: image.channels,
+        sha256: sha256(loaded.bytes)
+      });
+    }
+    if (segmentation2) {
+      if (entry.mask === void 0) {
+        missingMasks.push({
+          file: entry.file,
+          reason: `no mask in ${relative4(root5, dataset.masksDir) || "."}`
+        });
+      } else {
+        const mask = await load(entry.mask);
+        if ("problem" in mask) {
+          unreadable.push({ file: entry.mask, reason: mask.problem });
+        } else {
+          masks++;
+          const { image: m3 } = mask;
+          const image = "image" in loaded ? loaded.image : void 0;
+          if (image && (m3.width !== image.width || m3.height !== image.height)) {
+            maskShape.push({
+              file: entry.mask,
+              reason: `${m3.width}x${m3.height}, its image is ${image.width}x${image.height}`
+            });
+          } else if (!isGreyMask(m3)) {
+            maskShape.push({
+              file: entry.mask,
+              reason: "colour mask: channels differ, so no class id per pixel"
+            });
+          } else {
+            const counts = new Float64Array(256);
+            for (let p3 = 0; p3 < m3.width * m3.height; p3++) counts[m3.pixels[p3 * m3.channels]]++;
+            const bad = [];
+            counts.forEach((count2, value) => {
+              pixels[value] += count2;
+              if (count2 > 0 && allowed && !allowed.has(value)) bad.push(value);
+            });
+            if (bad.length > 0) {
+              const shown = bad.slice(0, 8).join(", ") + (bad.length > 8 ? ", ..." : "");
+              outOfSet.push({ file: entry.mask, reason: `value${bad.length === 1 ? "" : "s"} ${shown}` });
+            }
+          }
+        }
+      }
+    }
+    options.onProgress?.({ images: index + 1, total: entries.length });
+  }
+  const checks = [];
+  const files = entries.length + (segmentation2 ? entries.filter((e5) => e5.mask).length : 0);
+  checks.push(
+    fileCheck(
+      "unreadable_images",
+      "every image and mask decodes (PNG or JPEG)",
+      "error",
+      unreadable,
+      files,
+      root5
+    )
+  );
+  if (dataset.layout === "csv") {
+    checks.push(
+      fileCheck(
+        "missing_images",
+        `every file in ${dataset.labelsFile} exists`,
+        "error",
+        dataset.missingFiles.map((m3) => ({ ...m3, reason: "listed but not found" })),
+        entries.length + dataset.missingFiles.length,
+        root5,
+        "listed files"
+      )
+    );
+  }
+  if (dataset.layout === "csv" || dataset.layout === "folders") {
+    checks.push(
+      fileCheck(
+        "unlabelled_images",
+        dataset.layout === "csv" ? "every image has a label in the CSV" : "every image is in a class folder",
+        "warning",
+        dataset.unlabelled.map((file) => ({ file, reason: "no label" })),
+        entries.length + dataset.unlabelled.length,
+        root5,
+        "images"
+      )
+    );
+  }
+  const size = consistencyProblems(images, (i5) => `${i5.width}x${i5.height}`);
+  checks.push(
+    fileCheck(
+      "image_size",
+      `every image is ${size.common ?? "one size"}`,
+      "error",
+      size.problems,
+      images.length,
+      root5,
+      "images"
+    )
+  );
+  const channels = consistencyProblems(images, (i5) => `${i5.channels} channel${i5.channels === 1 ? "" : "s"}`);
+  checks.push(
+    fileCheck(
+      "image_channels",
+      `every image has ${channels.common ?? "the same channels"}`,
+      "error",
+      channels.problems,
+      images.length,
+      root5,
+      "images"
+    )
+  );
+  checks.push(
+    fileCheck(
+      "duplicate_images",
+      "no two images have the same content (sha256)",
+      "warning",
+      duplicateProblems(images, root5),
+      images.length,
+      root5,
+      "images"
+    )
+  );
+  const classCounts = /* @__PURE__ */ new Map();
+  for (const image of images)
+    if (image.label !== void 0) classCounts.set(image.label, (classCounts.get(image.label) ?? 0) + 1);
+  const minClassShare = options.minClassShare ?? 0.05;
+  if (dataset.layout === "folders" || dataset.layout === "csv") {
+    checks.push(
+      balanceCheck(
+        "class_balance",
+        `every class is at least ${minClassShare * 100}% of images`,
+        classCounts,
+        minClassShare,
+        dataset.emptyClasses
+      )
+    );
+  }
+  const pixelTotal = pixels.reduce((a5, b6) => a5 + b6, 0);
+  const pixelClasses = [...pixels].map((count2, value) => ({ value, pixels: count2, share: pixelTotal === 0 ? 0 : count2 / pixelTotal })).filter((p3) => p3.pixels > 0);
+  if (segmentation2) {
+    checks.push(
+      fileCheck(
+        "missing_masks",
+        "every image has a mask",
+        "error",
+        missingMasks,
+        entries.length,
+        root5,
+        "images"
+      ),
+      fileCheck(
+        "orphan_masks",
+        "every mask has an image",
+        "warning",
+        dataset.orphanMasks.map((file) => ({ file, reason: "no image with this name" })),
+        masks + dataset.orphanMasks.length,
+        root5,
+        "masks"
+      ),
+      fileCheck(
+        "mask_shape",
+        "every mask is one channel of its image size",
+        "error",
+        maskShape,
+        masks,
+        root5,
+        "masks"
+      )
+    );
+    const seen = pixelClasses.map((p3) => p3.value).join(", ");
+    checks.push(
+      allowed ? fileCheck(
+        "mask_values",
+        `mask values are in {${[...allowed].join(", ")}}`,
+        "error",
+        outOfSet,
+        masks,
+        root5,
+        "masks"
+      ) : {
+        check: "mask_values",
+        kind: "dataset",
+        description: "mask values (no class set given to check against)",
+        severity: "warning",
+        success: true,
+        observed: `values seen: ${seen || "none"}`
+      }
+    );
+    const counts = /* @__PURE__ */ new Map();
+    for (const value of allowed ?? pixelClasses.map((p3) => p3.value))
+      counts.set(String(value), pixels[value] ?? 0);
+    const minPixelShare = options.minPixelShare ?? 1e-3;
+    checks.push(
+      balanceCheck(
+        "pixel_class_balance",
+        `every mask class is at least ${minPixelShare * 100}% of pixels`,
+        counts,
+        minPixelShare
+      )
+    );
+  }
+  const failed = checks.filter((c5) => !c5.success && c5.severity === "error").length;
+  const warned2 = checks.filter((c5) => !c5.success && c5.severity === "warning").length;
+  const imageTotal = images.length;
+  return {
+    schema: IMAGE_QA_REPORT_SCHEMA,
+    status: failed > 0 ? "fail" : warned2 > 0 ? "warn" : "pass",
+    summary: {
+      checks: checks.length,
+      passed: checks.length - failed - warned2,
+      failed,
+      warned: warned2,
+      images: entries.length,
+      masks,
+      classes: dataset.classes.length
+    },
+    dataset: {
+      root: root5,
+      layout: dataset.layout,
+      labelsFile: dataset.labelsFile ?? null,
+      masksDir: dataset.masksDir ?? null
+    },
+    checks,
+    profile: {
+      formats,
+      sizes: countBy(images, (i5) => `${i5.width}x${i5.height}`).map(([s2, count2]) => ({ size: s2, count: count2 })),
+      channels: countBy(images, (i5) => String(i5.channels)).map(([c5, count2]) => ({
+        channels: Number(c5),
+        count: count2
+      })),
+      classes: [...classCounts].sort((a5, b6) => a5[0].localeCompare(b6[0])).map(([name, count2]) => ({ name, images: count2, share: imageTotal === 0 ? 0 : count2 / imageTotal })),
+      pixelClasses
+    },
+    durationMs: Math.round(now() - started)
+  };
+}
+
 // ../../packages/kit/src/errors.ts
 var ConfigurationError = class extends Error {
   file;
@@ -77973,7 +82810,7 @@ var ConfigurationError = class extends Error {
 };
 
 // ../../packages/kit/src/run.ts
-import { isAbsolute as isAbsolute5, relative as relative2 } from "node:path";
+import { isAbsolute as isAbsolute5, relative as relative5 } from "node:path";
 import { inspect } from "node:util";
 async function run(main2, options = {}) {
   try {
@@ -78006,7 +82843,7 @@ function annotationOf(error3) {
 }
 function workspaceRelative(file) {
   const root5 = process.env.GITHUB_WORKSPACE ?? process.cwd();
-  const inside = relative2(root5, file);
+  const inside = relative5(root5, file);
   return isAbsolute5(file) && !inside.startsWith("..") && !isAbsolute5(inside) ? inside : file;
 }
 function messageOf(error3) {
@@ -78027,7 +82864,7 @@ function describeStack(error3) {
 
 // ../../packages/kit/src/inputs.ts
 import { statSync } from "node:fs";
-import { resolve as resolve8 } from "node:path";
+import { resolve as resolve9 } from "node:path";
 function readInput(name) {
   return getInput(name);
 }
@@ -78075,7 +82912,7 @@ function getPathInput(name, opts = {}) {
   const raw = opts.required ? getRequiredInput(name) : getOptionalInput(name);
   if (raw === void 0) return void 0;
   const base2 = process.env["GITHUB_WORKSPACE"] || process.cwd();
-  const path = resolve8(base2, raw);
+  const path = resolve9(base2, raw);
   if (opts.mustExist === void 0) return path;
   const stats = statSync(path, { throwIfNoEntry: false });
   if (stats === void 0) {
@@ -78116,7 +82953,7 @@ function createProgress(options) {
     const seconds = (at - startedAt) / 1e3;
     return seconds > 0 ? `${formatAmount(count2 / seconds, unit)}/s` : void 0;
   };
-  const percent2 = (count2, position) => {
+  const percent3 = (count2, position) => {
     if (total === void 0 || total <= 0) return void 0;
     const reached = totalUnit === unit ? position ?? count2 : position;
     if (reached === void 0) return void 0;
@@ -78128,7 +82965,7 @@ function createProgress(options) {
       const at = now();
       if (at - lastWriteAt < intervalMs) return;
       lastWriteAt = at;
-      const parts = [formatAmount(count2, unit), percent2(count2, position), rate(count2, at)];
+      const parts = [formatAmount(count2, unit), percent3(count2, position), rate(count2, at)];
       write(`${label2}: ${parts.filter((part) => part !== void 0).join(", ")}`);
     },
     done(final, position) {
@@ -78214,6 +83051,73 @@ function setOutputs(record) {
   }
 }
 
+// src/check-images.ts
+import { stat as stat8 } from "node:fs/promises";
+import { isAbsolute as isAbsolute6, relative as relative6, resolve as resolve10 } from "node:path";
+async function imageFolderFor(inputs, root5, onFetched2) {
+  const { folder } = inputs.images;
+  if (folder === void 0) {
+    const [only, ...rest] = inputs.datasets;
+    if (only === void 0 || rest.length > 0 || parseDvcDatasetRef(only) || /[*?[]/.test(only))
+      return void 0;
+    const path2 = resolve10(root5, only);
+    return await looksLikeImageFolder(path2) ? path2 : void 0;
+  }
+  const ref = parseDvcDatasetRef(folder);
+  if (ref) {
+    const at = (path2) => isAbsolute6(path2) ? path2 : resolve10(root5, path2);
+    const result2 = await fetchDvcTracked({
+      repoRoot: root5,
+      ..."dvcFile" in ref ? { dvcFile: at(ref.dvcFile) } : { lockFile: at(ref.lockFile), outPath: ref.outPath },
+      ...inputs.dvcRemote
+    });
+    onFetched2(folder, result2);
+    if (!result2.isDirectory)
+      throw new ConfigurationError(`Input 'images' tracks a file (${result2.path}), not a folder`);
+    return result2.path;
+  }
+  const path = resolve10(root5, folder);
+  const isFolder = await stat8(path).then(
+    (s2) => s2.isDirectory(),
+    () => false
+  );
+  if (!isFolder) {
+    throw new ConfigurationError(`Input 'images' is '${folder}', but ${path} is not a folder of images`);
+  }
+  return path;
+}
+async function checkImages(folder, inputs, root5) {
+  const { labels, masks, maskClasses } = inputs.images;
+  const report2 = await group5(`Checking images in ${relative6(root5, folder) || "."}`, async () => {
+    let progress;
+    const result2 = await runImageQa({
+      root: folder,
+      ...labels === void 0 ? {} : { labels },
+      ...masks === void 0 ? {} : { masks },
+      ...maskClasses === void 0 ? {} : { maskClasses },
+      onProgress: ({ images, total }) => {
+        progress ??= createProgress({ label: "decoding images", unit: "images", total });
+        progress.update(images);
+      }
+    });
+    progress?.done(result2.summary.images);
+    return result2;
+  });
+  return report2;
+}
+function annotateImages(report2, root5) {
+  for (const check of report2.checks) {
+    if (check.success) continue;
+    const message = `${check.check}: ${check.description}: ${check.observed}`;
+    const first = check.examples?.[0];
+    const onCsv = first !== void 0 && first.line > 0 && report2.dataset.labelsFile !== null;
+    const file = first ? relative6(root5, onCsv ? report2.dataset.labelsFile : first.file) : void 0;
+    const properties = file !== void 0 && !file.startsWith("..") && !isAbsolute6(file) ? { file, title: "data-qa", ...onCsv ? { startLine: first.line } : {} } : { title: "data-qa" };
+    if (check.severity === "error") error(message, properties);
+    else warning(message, properties);
+  }
+}
+
 // src/inputs.ts
 var DELIMITER_NAMES = {
   auto: "auto",
@@ -78223,8 +83127,34 @@ var DELIMITER_NAMES = {
   semicolon: ";",
   pipe: "|"
 };
+function parseMaskClasses(raw) {
+  if (raw === void 0) return void 0;
+  const values = /* @__PURE__ */ new Set();
+  for (const item of raw.split(/[\s,]+/).filter(Boolean)) {
+    const range3 = /^(\d+)(?:-(\d+))?$/.exec(item);
+    const from = range3 ? Number(range3[1]) : NaN;
+    const to = range3?.[2] === void 0 ? from : Number(range3[2]);
+    if (!range3 || to < from || to > 255) {
+      throw new ConfigurationError(
+        `Input 'mask-classes' takes whole numbers 0-255 and ranges such as '0-20', got '${item}'`
+      );
+    }
+    for (let v = from; v <= to; v++) values.add(v);
+  }
+  if (values.size === 0) throw new ConfigurationError(`Input 'mask-classes' is set but lists no values`);
+  return [...values].sort((a5, b6) => a5 - b6);
+}
 function getInputs() {
-  getRequiredInput("dataset");
+  const datasets = getListInput("dataset");
+  const folder = getOptionalInput("images");
+  if (datasets.length === 0 && folder === void 0) {
+    throw new ConfigurationError(
+      "Set input 'dataset' (CSV, JSONL or Parquet files) or 'images' (a folder of PNG or JPEG images)."
+    );
+  }
+  if (datasets.length > 0 && folder !== void 0) {
+    throw new ConfigurationError("Set either 'dataset' or 'images', not both: one run checks one dataset.");
+  }
   const rawDelimiter = getOptionalInput("delimiter") ?? "auto";
   const delimiter = DELIMITER_NAMES[rawDelimiter.toLowerCase()] ?? rawDelimiter;
   if (delimiter.length !== 1 && delimiter !== "auto") {
@@ -78233,7 +83163,13 @@ function getInputs() {
     );
   }
   return {
-    datasets: getListInput("dataset"),
+    datasets,
+    images: {
+      folder,
+      labels: getPathInput("labels", { mustExist: "file" }),
+      masks: getPathInput("masks", { mustExist: "directory" }),
+      maskClasses: parseMaskClasses(getOptionalInput("mask-classes"))
+    },
     format: getEnumInput("format", ["auto", "csv", "jsonl", "parquet"], "auto"),
     delimiter: delimiter === "auto" ? void 0 : delimiter,
     expectations: getPathInput("expectations", { mustExist: "file" }),
@@ -78247,7 +83183,7 @@ function getInputs() {
 }
 
 // src/render-html.ts
-import { basename as basename5, relative as relative4 } from "node:path";
+import { basename as basename5, relative as relative8 } from "node:path";
 
 // ../../packages/report/src/html.ts
 function escapeHtml2(text) {
@@ -78276,10 +83212,10 @@ th{background:#f6f8fa;white-space:nowrap}td.num{text-align:right;font-variant-nu
 .tag.pass{background:#1a7f37;color:#fff}.tag.warn{background:#9a6700;color:#fff}.tag.fail{background:#cf222e;color:#fff}
 code{background:#f6f8fa;padding:0 3px;border-radius:3px}svg{display:block}.muted{color:#59636e}
 `;
-function htmlPage(title, body) {
+function htmlPage(title2, body) {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml2(title)}</title><style>${STYLE}</style></head>
+<title>${escapeHtml2(title2)}</title><style>${STYLE}</style></head>
 <body>
 ${body}
 </body></html>
@@ -78299,18 +83235,18 @@ function svgHistogram(counts, options = {}) {
     const h5 = count2 / max * (height - 2);
     return `<rect x="${(i5 * barWidth).toFixed(2)}" y="${(height - h5).toFixed(2)}" width="${Math.max(0.5, barWidth - 1).toFixed(2)}" height="${h5.toFixed(2)}" fill="#0969da"/>`;
   }).join("");
-  const title = options.title ? `<title>${escapeHtml2(options.title)}</title>` : "";
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img">${title}${bars}</svg>`;
+  const title2 = options.title ? `<title>${escapeHtml2(options.title)}</title>` : "";
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img">${title2}${bars}</svg>`;
 }
 
 // ../../packages/report/src/mermaid.ts
 var label = (text) => `"${text.replace(/["\n\r[\]]/g, " ").slice(0, 40)}"`;
-function mermaidBarChart(title, labels, values, yLabel = "") {
+function mermaidBarChart(title2, labels, values, yLabel = "") {
   const max = Math.max(0, ...values);
   return [
     "```mermaid",
     "xychart-beta",
-    `  title ${label(title)}`,
+    `  title ${label(title2)}`,
     `  x-axis [${labels.map(label).join(", ")}]`,
     `  y-axis ${label(yLabel)} 0 --> ${max === 0 ? 1 : Number((max * 1.1).toPrecision(3))}`,
     `  bar [${values.map((v) => Number(v.toPrecision(4))).join(", ")}]`,
@@ -78319,7 +83255,7 @@ function mermaidBarChart(title, labels, values, yLabel = "") {
 }
 
 // src/render-markdown.ts
-import { basename as basename4, relative as relative3 } from "node:path";
+import { basename as basename4, relative as relative7 } from "node:path";
 var STATUS_ICON = { pass: "\u2705", warn: "\u26A0\uFE0F", fail: "\u274C" };
 var checkIcon = (check) => check.success ? STATUS_ICON.pass : check.severity === "warning" ? STATUS_ICON.warn : STATUS_ICON.fail;
 function formatNumber(x) {
@@ -78333,12 +83269,12 @@ function orderChecks(checks) {
 }
 function where(check, expectationsFile, root5) {
   if (check.line === void 0 || expectationsFile === null) return "";
-  return `${relative3(root5, expectationsFile)}:${check.line}`;
+  return `${relative7(root5, expectationsFile)}:${check.line}`;
 }
 function observedWithExample(check, root5) {
   const example = check.examples?.[0];
   if (check.success || !example) return check.observed;
-  return `${check.observed}; e.g. ${relative3(root5, example.file)}:${example.line}: ${example.value}`;
+  return `${check.observed}; e.g. ${relative7(root5, example.file)}:${example.line}: ${example.value}`;
 }
 function profileRows(columns) {
   return columns.map((c5) => [
@@ -78408,7 +83344,7 @@ function renderMarkdown(report2, root5) {
 // src/render-html.ts
 function renderHtml(report2, root5) {
   const { summary: summary2 } = report2;
-  const title = `Data QA: ${report2.status} \u2014 ${report2.datasets.map((d5) => basename5(d5.file)).join(", ")}`;
+  const title2 = `Data QA: ${report2.status} \u2014 ${report2.datasets.map((d5) => basename5(d5.file)).join(", ")}`;
   const checks = htmlTable(
     ["", "check", "column", "observed", "examples", "where"],
     orderChecks(report2.checks).map((c5) => [
@@ -78418,7 +83354,7 @@ function renderHtml(report2, root5) {
       c5.observed,
       {
         html: (c5.examples ?? []).map(
-          (e5) => `<code title="${escapeHtml2(relative4(root5, e5.file))}">${escapeHtml2(`${basename5(e5.file)}:${e5.line}`)}</code> ${escapeHtml2(e5.value)}`
+          (e5) => `<code title="${escapeHtml2(relative8(root5, e5.file))}">${escapeHtml2(`${basename5(e5.file)}:${e5.line}`)}</code> ${escapeHtml2(e5.value)}`
         ).join("<br>")
       },
       where(c5, report2.expectationsFile, root5)
@@ -78439,19 +83375,120 @@ function renderHtml(report2, root5) {
   const datasets = htmlTable(
     ["file", "format", "rows", "bytes"],
     [...report2.datasets, ...report2.testDatasets].map((d5) => [
-      relative4(root5, d5.file),
+      relative8(root5, d5.file),
       d5.format,
       d5.rows,
       d5.bytes
     ])
   );
-  const body = `<h1>${statusTag(report2.status).html} ${escapeHtml2(title)}</h1>
+  const body = `<h1>${statusTag(report2.status).html} ${escapeHtml2(title2)}</h1>
 <p class="badge ${report2.status}">${formatNumber(summary2.rows)} rows \xD7 ${summary2.columns} columns \xB7 ${summary2.checks} checks: ${summary2.passed} passed, ${summary2.failed} failed, ${summary2.warned} warnings</p>
 <h2>Data</h2>${datasets}
 <h2>Checks</h2>${checks}
 <h2>Profile</h2>
 <p class="muted">Distinct counts are HyperLogLog estimates; quantiles and histograms come from a bounded-memory sketch.</p>${profile}`;
-  return htmlPage(title, body);
+  return htmlPage(title2, body);
+}
+
+// src/render-images.ts
+import { relative as relative9 } from "node:path";
+var LAYOUT = {
+  folders: "classification, labels from class folders",
+  csv: "classification, labels from a CSV",
+  segmentation: "segmentation, image/mask pairs",
+  unlabelled: "images without labels"
+};
+var percent2 = (share) => `${(share * 100).toFixed(share > 0 && share < 1e-3 ? 3 : 1)}%`;
+function title(report2, root5) {
+  return `Data QA: ${report2.status} \u2014 ${relative9(root5, report2.dataset.root) || "."} (images)`;
+}
+function headline(report2) {
+  const { summary: summary2, profile } = report2;
+  const sizes = profile.sizes.map((s2) => s2.size).slice(0, 3).join(", ");
+  const formats = Object.keys(profile.formats).join(", ");
+  return [
+    `${formatNumber(summary2.images)} images`,
+    summary2.masks > 0 ? `${formatNumber(summary2.masks)} masks` : "",
+    summary2.classes > 0 ? `${summary2.classes} classes` : "",
+    [sizes, formats].filter(Boolean).join(" ")
+  ].filter(Boolean).join(" \xB7 ");
+}
+function distribution(report2) {
+  const { classes, pixelClasses } = report2.profile;
+  return report2.dataset.layout === "segmentation" ? {
+    title: "Mask pixels per class (%)",
+    labels: pixelClasses.map((p3) => String(p3.value)),
+    values: pixelClasses.map((p3) => p3.share * 100),
+    unit: "% of pixels"
+  } : {
+    title: "Images per class",
+    labels: classes.map((c5) => c5.name),
+    values: classes.map((c5) => c5.images),
+    unit: "images"
+  };
+}
+function renderImageMarkdown(report2, root5) {
+  const { summary: summary2 } = report2;
+  const lines = [
+    `## ${STATUS_ICON[report2.status]} ${escapeMarkdown(title(report2, root5))}`,
+    "",
+    `**${headline(report2)}** \xB7 ${LAYOUT[report2.dataset.layout]} \xB7 ${summary2.checks} checks: ${summary2.passed} passed, ${summary2.failed} failed, ${summary2.warned} warnings \xB7 ${(report2.durationMs / 1e3).toFixed(1)} s`,
+    "",
+    markdownTable(
+      ["", "check", "observed"],
+      orderChecks(report2.checks).map((c5) => [checkIcon(c5), `${c5.check}: ${c5.description}`, c5.observed])
+    )
+  ];
+  const chart = distribution(report2);
+  if (chart.labels.length > 1)
+    lines.push("", mermaidBarChart(chart.title, chart.labels, chart.values, chart.unit));
+  const table = report2.dataset.layout === "segmentation" ? markdownTable(
+    ["mask value", "pixels", "share"],
+    report2.profile.pixelClasses.map((p3) => [String(p3.value), formatNumber(p3.pixels), percent2(p3.share)])
+  ) : markdownTable(
+    ["class", "images", "share"],
+    report2.profile.classes.map((c5) => [c5.name, formatNumber(c5.images), percent2(c5.share)])
+  );
+  lines.push(
+    "",
+    details(
+      "Sizes and classes",
+      markdownTable(
+        ["size", "images"],
+        report2.profile.sizes.map((s2) => [s2.size, formatNumber(s2.count)])
+      ) + "\n\n" + table
+    )
+  );
+  return lines.join("\n") + "\n";
+}
+function renderImageHtml(report2, root5) {
+  const checks = htmlTable(
+    ["", "check", "observed", "files"],
+    orderChecks(report2.checks).map((c5) => [
+      statusTag(c5.success ? "pass" : c5.severity === "warning" ? "warn" : "fail"),
+      `${c5.check}: ${c5.description}`,
+      c5.observed,
+      {
+        html: (c5.examples ?? []).map((e5) => {
+          const where2 = relative9(root5, e5.file) + (e5.line > 0 ? `:${e5.line}` : "");
+          return `<code>${escapeHtml2(where2)}</code> ${escapeHtml2(e5.value)}`;
+        }).join("<br>")
+      }
+    ])
+  );
+  const chart = distribution(report2);
+  const body = `<h1>${statusTag(report2.status).html} ${escapeHtml2(title(report2, root5))}</h1>
+<p class="badge ${report2.status}">${escapeHtml2(headline(report2))} \xB7 ${escapeHtml2(LAYOUT[report2.dataset.layout])}</p>
+<h2>Checks</h2>${checks}
+<h2>${escapeHtml2(chart.title)}</h2>${htmlTable(
+    ["", chart.unit],
+    chart.labels.map((label2, i5) => [label2, Number(chart.values[i5].toPrecision(4))])
+  )}
+<h2>Sizes</h2>${htmlTable(
+    ["size", "images"],
+    report2.profile.sizes.map((s2) => [s2.size, s2.count])
+  )}`;
+  return htmlPage(title(report2, root5), body);
 }
 
 // src/main.ts
@@ -78460,30 +83497,80 @@ function annotate(report2, root5) {
     if (check.success) continue;
     const message = `${check.check}: ${check.description}: ${check.observed}`;
     const location = where(check, report2.expectationsFile, root5);
-    const properties = report2.expectationsFile !== null && check.line !== void 0 ? { file: relative5(root5, report2.expectationsFile), startLine: check.line, title: "data-qa" } : { title: "data-qa" };
+    const properties = report2.expectationsFile !== null && check.line !== void 0 ? { file: relative10(root5, report2.expectationsFile), startLine: check.line, title: "data-qa" } : { title: "data-qa" };
     if (check.severity === "error") error(message, properties);
     else warning(message, properties);
     if (!location) debug(`no expectations-file line for ${check.check}`);
   }
 }
 function shortPath(file) {
-  const inside = relative5(process.cwd(), file);
-  return inside && !inside.startsWith("..") && !isAbsolute6(inside) ? inside : file;
+  const inside = relative10(process.cwd(), file);
+  return inside && !inside.startsWith("..") && !isAbsolute7(inside) ? inside : file;
 }
 function onFetched(entry, result2) {
   const what = result2.isDirectory ? `${result2.files} files` : `${result2.bytes} bytes`;
   const how = result2.downloaded > 0 ? `${result2.downloaded} objects from ${result2.remote}` : "already up to date";
   info(`${entry}: ${what} in ${shortPath(result2.path)}, md5 verified (${how})`);
 }
+function failIfNeeded(status, summary2, failOn, html, root5) {
+  const failing = status === "fail" || failOn === "warning" && status === "warn";
+  if (!failing) return;
+  const count2 = failOn === "warning" ? summary2.failed + summary2.warned : summary2.failed;
+  setFailed(
+    `data-qa found ${count2} failed check${count2 === 1 ? "" : "s"} (fail-on: ${failOn}); see the annotations and ${relative10(root5, html)}`
+  );
+}
+async function mainImages(folder, inputs, root5) {
+  const tableOnly = [
+    ["expectations", inputs.expectations !== void 0],
+    ["label-column", inputs.labelColumn !== void 0],
+    ["test-dataset", inputs.testDatasets.length > 0]
+  ];
+  for (const [name, set] of tableOnly) {
+    if (set) warning(`Input '${name}' is for tables and is ignored for an image dataset`);
+  }
+  const report2 = await checkImages(folder, inputs, root5);
+  const reportDir = resolve11(root5, inputs.reportDir);
+  await mkdir4(reportDir, { recursive: true });
+  const markdown = renderImageMarkdown(report2, root5);
+  const paths = { json: join12(reportDir, "report.json"), html: join12(reportDir, "report.html") };
+  await writeFile3(paths.json, JSON.stringify(report2, null, 2) + "\n");
+  await writeFile3(join12(reportDir, "report.md"), markdown);
+  await writeFile3(paths.html, renderImageHtml(report2, root5));
+  await writeSummary(markdown);
+  if (inputs.annotations) annotateImages(report2, root5);
+  const { summary: summary2 } = report2;
+  setOutputs({
+    status: report2.status,
+    checks: summary2.checks,
+    failed: summary2.failed,
+    warned: summary2.warned,
+    images: summary2.images,
+    report: paths.json,
+    "html-report": paths.html
+  });
+  info(
+    `data-qa ${report2.status}: ${summary2.passed} passed, ${summary2.failed} failed, ${summary2.warned} warnings; report in ${relative10(root5, reportDir) || "."}`
+  );
+  failIfNeeded(report2.status, summary2, inputs.failOn, paths.html, root5);
+}
 async function main() {
   const inputs = getInputs();
   const root5 = process.env.GITHUB_WORKSPACE ?? process.cwd();
+  const imageFolder = await imageFolderFor(inputs, root5, onFetched);
+  if (imageFolder !== void 0) return mainImages(imageFolder, inputs, root5);
+  const { labels, masks, maskClasses } = inputs.images;
+  if (labels !== void 0 || masks !== void 0 || maskClasses !== void 0) {
+    throw new ConfigurationError(
+      "Inputs 'labels', 'masks' and 'mask-classes' are for image datasets; give the image folder as 'images'"
+    );
+  }
   const local = (entries) => fetchDvcDatasets(entries, { repoRoot: root5, ...inputs.dvcRemote, onFetched });
   const datasets = (await expandDatasetPaths(await local(inputs.datasets), root5)).map(shortPath);
   const testDatasets = inputs.testDatasets.length > 0 ? (await expandDatasetPaths(await local(inputs.testDatasets), root5)).map(shortPath) : [];
   const suite = inputs.expectations ? await readExpectationSuite(shortPath(inputs.expectations)) : defaultSuite();
   info(
-    `expectations: ${inputs.expectations ? `${suite.expectations.length} from ${relative5(root5, inputs.expectations)}` : "none (profile and dataset checks only)"}`
+    `expectations: ${inputs.expectations ? `${suite.expectations.length} from ${relative10(root5, inputs.expectations)}` : "none (profile and dataset checks only)"}`
   );
   const report2 = await group5(`Checking ${describeDatasets(datasets)}`, async () => {
     let progress;
@@ -78509,13 +83596,13 @@ async function main() {
     progress?.done(result2.summary.rows, position);
     return result2;
   });
-  const reportDir = resolve9(root5, inputs.reportDir);
+  const reportDir = resolve11(root5, inputs.reportDir);
   await mkdir4(reportDir, { recursive: true });
   const markdown = renderMarkdown(report2, root5);
   const paths = {
-    json: join11(reportDir, "report.json"),
-    markdown: join11(reportDir, "report.md"),
-    html: join11(reportDir, "report.html")
+    json: join12(reportDir, "report.json"),
+    markdown: join12(reportDir, "report.md"),
+    html: join12(reportDir, "report.html")
   };
   await writeFile3(paths.json, JSON.stringify(report2, null, 2) + "\n");
   await writeFile3(paths.markdown, markdown);
@@ -78533,15 +83620,9 @@ async function main() {
     "html-report": paths.html
   });
   info(
-    `data-qa ${report2.status}: ${summary2.passed} passed, ${summary2.failed} failed, ${summary2.warned} warnings; report in ${relative5(root5, reportDir) || "."}`
+    `data-qa ${report2.status}: ${summary2.passed} passed, ${summary2.failed} failed, ${summary2.warned} warnings; report in ${relative10(root5, reportDir) || "."}`
   );
-  const failing = report2.status === "fail" || inputs.failOn === "warning" && report2.status === "warn";
-  if (failing) {
-    const count2 = inputs.failOn === "warning" ? summary2.failed + summary2.warned : summary2.failed;
-    setFailed(
-      `data-qa found ${count2} failed check${count2 === 1 ? "" : "s"} (fail-on: ${inputs.failOn}); see the annotations and ${relative5(root5, paths.html)}`
-    );
-  }
+  failIfNeeded(report2.status, summary2, inputs.failOn, paths.html, root5);
 }
 var run2 = () => run(main, { userErrors: [DataError] });
 

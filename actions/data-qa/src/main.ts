@@ -12,9 +12,18 @@ import {
   type DataQaReport,
   type FetchDvcTrackedResult,
 } from '@mlops/data'
-import { createProgress, group, run as runAction, setOutputs, writeSummary } from '@mlops/kit'
-import { getInputs } from './inputs.js'
+import {
+  ConfigurationError,
+  createProgress,
+  group,
+  run as runAction,
+  setOutputs,
+  writeSummary,
+} from '@mlops/kit'
+import { annotateImages, checkImages, imageFolderFor } from './check-images.js'
+import { getInputs, type Inputs } from './inputs.js'
 import { renderHtml } from './render-html.js'
+import { renderImageHtml, renderImageMarkdown } from './render-images.js'
 import { renderMarkdown, where } from './render-markdown.js'
 
 /** Annotates the expectations file at each failed check, where the user will fix it. */
@@ -49,9 +58,69 @@ function onFetched(entry: string, result: FetchDvcTrackedResult): void {
   core.info(`${entry}: ${what} in ${shortPath(result.path)}, md5 verified (${how})`)
 }
 
+/** Fails the step when the status calls for it under `fail-on`, pointing at the HTML report. */
+function failIfNeeded(
+  status: DataQaReport['status'],
+  summary: { failed: number; warned: number },
+  failOn: Inputs['failOn'],
+  html: string,
+  root: string,
+): void {
+  const failing = status === 'fail' || (failOn === 'warning' && status === 'warn')
+  if (!failing) return
+  const count = failOn === 'warning' ? summary.failed + summary.warned : summary.failed
+  core.setFailed(
+    `data-qa found ${count} failed check${count === 1 ? '' : 's'} (fail-on: ${failOn}); see the annotations and ${relative(root, html)}`,
+  )
+}
+
+/** The image-dataset run: same outputs and report files as a table run, with `images` instead of `rows`. */
+async function mainImages(folder: string, inputs: Inputs, root: string): Promise<void> {
+  const tableOnly = [
+    ['expectations', inputs.expectations !== undefined],
+    ['label-column', inputs.labelColumn !== undefined],
+    ['test-dataset', inputs.testDatasets.length > 0],
+  ] as const
+  for (const [name, set] of tableOnly) {
+    if (set) core.warning(`Input '${name}' is for tables and is ignored for an image dataset`)
+  }
+  const report = await checkImages(folder, inputs, root)
+  const reportDir = resolve(root, inputs.reportDir)
+  await mkdir(reportDir, { recursive: true })
+  const markdown = renderImageMarkdown(report, root)
+  const paths = { json: join(reportDir, 'report.json'), html: join(reportDir, 'report.html') }
+  await writeFile(paths.json, JSON.stringify(report, null, 2) + '\n')
+  await writeFile(join(reportDir, 'report.md'), markdown)
+  await writeFile(paths.html, renderImageHtml(report, root))
+  await writeSummary(markdown)
+  if (inputs.annotations) annotateImages(report, root)
+  const { summary } = report
+  setOutputs({
+    status: report.status,
+    checks: summary.checks,
+    failed: summary.failed,
+    warned: summary.warned,
+    images: summary.images,
+    report: paths.json,
+    'html-report': paths.html,
+  })
+  core.info(
+    `data-qa ${report.status}: ${summary.passed} passed, ${summary.failed} failed, ${summary.warned} warnings; report in ${relative(root, reportDir) || '.'}`,
+  )
+  failIfNeeded(report.status, summary, inputs.failOn, paths.html, root)
+}
+
 export async function main(): Promise<void> {
   const inputs = getInputs()
   const root = process.env.GITHUB_WORKSPACE ?? process.cwd()
+  const imageFolder = await imageFolderFor(inputs, root, onFetched)
+  if (imageFolder !== undefined) return mainImages(imageFolder, inputs, root)
+  const { labels, masks, maskClasses } = inputs.images
+  if (labels !== undefined || masks !== undefined || maskClasses !== undefined) {
+    throw new ConfigurationError(
+      "Inputs 'labels', 'masks' and 'mask-classes' are for image datasets; give the image folder as 'images'",
+    )
+  }
   const local = (entries: string[]) =>
     fetchDvcDatasets(entries, { repoRoot: root, ...inputs.dvcRemote, onFetched })
   const datasets = (await expandDatasetPaths(await local(inputs.datasets), root)).map(shortPath)
@@ -118,13 +187,7 @@ export async function main(): Promise<void> {
   core.info(
     `data-qa ${report.status}: ${summary.passed} passed, ${summary.failed} failed, ${summary.warned} warnings; report in ${relative(root, reportDir) || '.'}`,
   )
-  const failing = report.status === 'fail' || (inputs.failOn === 'warning' && report.status === 'warn')
-  if (failing) {
-    const count = inputs.failOn === 'warning' ? summary.failed + summary.warned : summary.failed
-    core.setFailed(
-      `data-qa found ${count} failed check${count === 1 ? '' : 's'} (fail-on: ${inputs.failOn}); see the annotations and ${relative(root, paths.html)}`,
-    )
-  }
+  failIfNeeded(report.status, summary, inputs.failOn, paths.html, root)
 }
 
 /** The entry point the runner (via index.ts) and @github/local-action call: bad data is a user error, not a bug. */

@@ -27,3 +27,4 @@ export {
   type TableColumn,
 } from './columns.js'
 export * from './drift/index.js'
+export * from './images/index.js'

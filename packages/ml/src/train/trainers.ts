@@ -1,5 +1,6 @@
 import { gradientBoostingTrainer } from '../trees/gbt-trainer.js'
 import { randomForestTrainer } from '../trees/random-forest-trainer.js'
+import { mlpTrainer } from '../nn/mlp-trainer.js'
 import { logisticRegressionTrainer } from './logistic-regression-trainer.js'
 import type { TabularTrainer } from './trainer.js'
 
@@ -8,6 +9,7 @@ export const TABULAR_TRAINERS: Readonly<Record<string, TabularTrainer>> = {
   [logisticRegressionTrainer.name]: logisticRegressionTrainer,
   [gradientBoostingTrainer.name]: gradientBoostingTrainer,
   [randomForestTrainer.name]: randomForestTrainer,
+  [mlpTrainer.name]: mlpTrainer,
   // The names action.yml documents for the same two trainers.
   'gradient-boosting': gradientBoostingTrainer,
   'random-forest': randomForestTrainer,

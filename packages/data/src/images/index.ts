@@ -1,0 +1,5 @@
+export * from './decode-image.js'
+export * from './image-dataset.js'
+export * from './image-qa.js'
+export * from './load-images.js'
+export type { FileProblem, ImageFacts } from './image-checks.js'
