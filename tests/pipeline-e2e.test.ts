@@ -75,6 +75,10 @@ describe('mlops pipeline on the embedded example', () => {
     const layout = JSON.parse(await readFile(join(workspace, 'reports/image/model/index.json'), 'utf8'))
     const digest = layout.manifests[0].digest as string
     expect(manifest).toContain(`localhost/readmission@${digest}`)
+    // The drifted batch sent through the server reaches drift-check through the prediction log.
+    expect(output).toMatch(
+      /^drift\s+passed\s+[\d.]+\s+no dataset drift \(share 0\.16\); drifted: age, glucose, length_of_stay, num_medications, admission_type$/m,
+    )
   }, 300_000)
 
   test('a worse model stops at the gate with the rule named, and the champion stays v1 and is what serves', async () => {

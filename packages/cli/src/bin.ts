@@ -6,6 +6,7 @@ import { didYouMean } from '@mlops/data'
 import { parseInputPairs, UsageError } from './input-env.js'
 import { runAction } from './run-action.js'
 import { writeServeBaseImage } from './base-image.js'
+import { replayRows } from './replay.js'
 import { readPipelineFile } from './pipeline-file.js'
 import { applyOverrides, renderPipelineTable, runPipeline, writePipelineReport } from './pipeline.js'
 
@@ -13,6 +14,7 @@ const USAGE = `usage:
   mlops run <action> [--input name=value ...] [--workspace DIR] [--debug] [--no-summary]
   mlops pipeline [FILE] [--workspace DIR] [--report-dir DIR] [--set stage.input=value ...] [--verbose]
   mlops base-image [--app DIR] [--out DIR] [--tag TAG]
+  mlops replay URL FILE [--rows N] [--wait-for-log]
   mlops list
 
 Runs an action from actions/<action>/dist exactly as the GitHub runner would, then prints its outputs and job summary.
@@ -46,6 +48,8 @@ async function main(argv: string[]): Promise<number> {
       app: { type: 'string' },
       out: { type: 'string' },
       tag: { type: 'string', default: 'serve' },
+      rows: { type: 'string' },
+      'wait-for-log': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
@@ -61,6 +65,21 @@ async function main(argv: string[]): Promise<number> {
       tag: values.tag,
     })
     console.log(`${result.reference} ${result.digest}`)
+    return 0
+  }
+  if (command === 'replay') {
+    const file = positionals[2]
+    if (!name || !file) throw new UsageError('usage: mlops replay URL FILE [--rows N]')
+    const rows = values.rows === undefined ? undefined : Number(values.rows)
+    if (rows !== undefined && !(rows > 0))
+      throw new UsageError(`--rows ${values.rows}: expected a positive number`)
+    const sent = await replayRows({
+      url: name,
+      file: resolve(file),
+      waitForLog: values['wait-for-log'],
+      ...(rows ? { rows } : {}),
+    })
+    console.log(`sent ${sent} rows of ${file} to ${name}`)
     return 0
   }
   if (command === 'list') {

@@ -42,7 +42,13 @@ const KEY_OUTPUTS: Record<string, (o: Record<string, string>) => string | undefi
   'smoke-test': (o) =>
     o.passed &&
     `${o.passed === 'true' ? 'passed' : 'failed'}, v${o['served-version']}, p95 ${o['p95-ms']} ms`,
-  'drift-check': (o) => o['drift-detected'] && `drift ${o['drift-detected']}, share ${o['drifted-share']}`,
+  'drift-check': (o) => {
+    if (!o['drift-detected']) return undefined
+    const drifted = JSON.parse(o['drifted-columns'] || '[]') as string[]
+    const share = Number(o['drifted-share']).toFixed(2)
+    const dataset = o['drift-detected'] === 'true' ? 'dataset drift' : 'no dataset drift'
+    return `${dataset} (share ${share}); drifted: ${drifted.join(', ') || 'none'}`
+  },
 }
 
 /** Every input each stage passes must exist in its action.yml: a typo in the pipeline fails before anything runs. */
