@@ -2,6 +2,7 @@ import * as ort from 'onnxruntime-node'
 import type { BundleInfo } from '../bundle/model-bundle.js'
 import type { FeatureSpec } from '../onnx/preprocess.js'
 import { scoreClassifier, type MetricName } from '../score.js'
+import { columnFeeds } from '../train/evaluate-onnx.js'
 
 /** A model and a holdout that cannot be compared (missing column, different signatures): the user's to fix. */
 export class EvaluationInputError extends Error {
@@ -170,30 +171,6 @@ export function prepareHoldout(
   return { columns, rows, actual: Int32Array.from(actual), unlabelled: target.values.length - rows.length }
 }
 
-function feedsFor(
-  specs: readonly FeatureSpec[],
-  columns: readonly HoldoutColumn[],
-  rows: readonly number[],
-): Record<string, ort.Tensor> {
-  const byName = new Map(columns.map((c) => [c.name, c.values]))
-  const feeds: Record<string, ort.Tensor> = {}
-  for (const spec of specs) {
-    const values = byName.get(spec.name)!
-    feeds[spec.name] =
-      spec.kind === 'numeric'
-        ? new ort.Tensor(
-            'float32',
-            Float32Array.from(rows, (r) => (typeof values[r] === 'number' ? (values[r] as number) : NaN)),
-            [rows.length, 1],
-          )
-        : new ort.Tensor(
-            'string',
-            rows.map((r) => (values[r] === null || values[r] === undefined ? '' : String(values[r]))),
-            [rows.length, 1],
-          )
-  }
-  return feeds
-}
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -214,7 +191,7 @@ export async function evaluateModels(
     for (const model of models) {
       sessions.push(await ort.InferenceSession.create(model.onnx, { intraOpNumThreads: 1 }))
     }
-    const feeds = models.map((m) => feedsFor(m.info.features, holdout.columns, holdout.rows))
+    const feeds = models.map((m) => columnFeeds(m.info.features, holdout.columns, holdout.rows))
     // The first run also warms up: timing it would charge once-per-session planning to every row.
     const outputs: ort.InferenceSession.OnnxValueMapType[] = []
     for (const [i, session] of sessions.entries()) outputs.push(await session.run(feeds[i]!))
@@ -229,7 +206,7 @@ export async function evaluateModels(
     const single = models.map(() => [] as number[])
     for (let r = 0; r < Math.min(25, holdout.rows.length); r++) {
       for (const [i, session] of sessions.entries()) {
-        const one = feedsFor(models[i]!.info.features, holdout.columns, [holdout.rows[r]!])
+        const one = columnFeeds(models[i]!.info.features, holdout.columns, [holdout.rows[r]!])
         const start = performance.now()
         await session.run(one)
         single[i]!.push(performance.now() - start)

@@ -1,5 +1,6 @@
 import { isMap, LineCounter, parseDocument, type Node } from 'yaml'
 import { GREATER_IS_BETTER, type MetricName } from '../score.js'
+import { YamlFileError } from '../yaml-file-error.js'
 
 /** What the gate measures besides the classification metrics; both are better when lower. */
 export const RUNTIME_MEASURES = {
@@ -53,16 +54,7 @@ export const DEFAULT_THRESHOLDS: Omit<GateThresholds, 'rules' | 'source'> = {
 }
 
 /** A thresholds file the user got wrong: names the file (or input), the line and the key. */
-export class ThresholdsError extends Error {
-  constructor(
-    message: string,
-    readonly file: string,
-    readonly line: number,
-  ) {
-    super(`${file}:${line}: ${message}`)
-    this.name = 'ThresholdsError'
-  }
-}
+export class ThresholdsError extends YamlFileError {}
 
 const TOP_LEVEL = ['primary', 'confidence', 'resamples', 'seed', 'require_significance', 'metrics']
 const RULE_KEYS = ['min', 'max', 'min_change', 'min_relative_change', 'greater_is_better']

@@ -13,6 +13,23 @@ export async function predictWithOnnx(
   rows: readonly number[],
 ): Promise<{ labels: string[]; probabilities: Float32Array; classCount: number }> {
   const session = await ort.InferenceSession.create(model, { intraOpNumThreads: 1 })
+  const feeds = columnFeeds(specs, columns, rows)
+  const out = await session.run(feeds)
+  await session.release()
+  const probabilities = out.probabilities!.data as Float32Array
+  return {
+    labels: [...(out.label!.data as string[])],
+    probabilities,
+    classCount: out.probabilities!.dims[1]!,
+  }
+}
+
+/** One [N, 1] tensor per model input for the given rows: numbers (missing as NaN, imputed in the graph) or text. */
+export function columnFeeds(
+  specs: readonly FeatureSpec[],
+  columns: readonly ColumnData[],
+  rows: readonly number[],
+): Record<string, ort.Tensor> {
   const byName = new Map(columns.map((c) => [c.name, c.values]))
   const feeds: Record<string, ort.Tensor> = {}
   for (const spec of specs) {
@@ -30,12 +47,5 @@ export async function predictWithOnnx(
             [rows.length, 1],
           )
   }
-  const out = await session.run(feeds)
-  await session.release()
-  const probabilities = out.probabilities!.data as Float32Array
-  return {
-    labels: [...(out.label!.data as string[])],
-    probabilities,
-    classCount: out.probabilities!.dims[1]!,
-  }
+  return feeds
 }

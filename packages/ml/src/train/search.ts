@@ -2,6 +2,7 @@ import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml'
 import { GREATER_IS_BETTER, scoreClassifier, type MetricName } from '../score.js'
 import { resolveParams, type ParamSpec, type ParamValue, type Params } from './params.js'
 import { mulberry32 } from './seeded-random.js'
+import { YamlFileError } from '../yaml-file-error.js'
 
 /** A value range sampled by random search; `log` samples evenly in log space (learning rates, C). */
 export interface ParamRange {
@@ -27,16 +28,7 @@ export interface SearchSpace {
 }
 
 /** A search-space file the user got wrong: names the file, the line and the key. */
-export class SearchSpaceError extends Error {
-  constructor(
-    message: string,
-    readonly file: string,
-    readonly line: number,
-  ) {
-    super(`${file}:${line}: ${message}`)
-    this.name = 'SearchSpaceError'
-  }
-}
+export class SearchSpaceError extends YamlFileError {}
 
 const TOP_LEVEL = ['strategy', 'trials', 'folds', 'holdout', 'metric', 'params']
 
