@@ -80843,11 +80843,29 @@ function parseMlModel(text, file = "MLmodel") {
     Array.isArray(inputs) && inputs.every((c5) => typeof c5.name === "string" && typeof c5.type === "string"),
     "signature.inputs must list {name, type}"
   );
+  const tensors = inputs.filter((c5) => c5.type === "tensor");
+  need(
+    tensors.length === 0 || tensors.length === inputs.length,
+    "signature.inputs mixes tensor and column specs (MLflow takes one kind)"
+  );
+  need(
+    tensors.every(
+      (t) => typeof t["tensor-spec"]?.dtype === "string" && Array.isArray(t["tensor-spec"].shape)
+    ),
+    "signature.inputs tensors must have a tensor-spec with dtype and shape"
+  );
   return {
     modelUuid: String(doc.model_uuid ?? ""),
     utcTimeCreated: String(doc.utc_time_created ?? ""),
     onnxVersion: String(flavors.onnx.onnx_version ?? ""),
-    inputs: inputs.map((c5) => ({ name: c5.name, type: c5.type })),
+    inputs: tensors.length > 0 ? [] : inputs.map((c5) => ({ name: c5.name, type: c5.type })),
+    ...tensors.length > 0 ? {
+      tensorInputs: tensors.map((t) => ({
+        name: t.name,
+        dtype: t["tensor-spec"].dtype,
+        shape: t["tensor-spec"].shape
+      }))
+    } : {},
     outputs: outputs.map((t) => ({
       name: t.name,
       dtype: t["tensor-spec"].dtype,
@@ -82869,10 +82887,30 @@ var De = "1.30.0";
 }
 Object.defineProperty(env3.versions, "web", { value: De, enumerable: true });
 
+// ../../packages/ml/src/train/evaluate-onnx.ts
+function columnFeeds(specs, columns, rows) {
+  const byName = new Map(columns.map((c5) => [c5.name, c5.values]));
+  const feeds = {};
+  for (const spec of specs) {
+    const values = byName.get(spec.name);
+    feeds[spec.name] = spec.kind === "numeric" ? new Tensor2(
+      "float32",
+      Float32Array.from(rows, (r5) => typeof values[r5] === "number" ? values[r5] : NaN),
+      [rows.length, 1]
+    ) : new Tensor2(
+      "string",
+      rows.map((r5) => values[r5] === null || values[r5] === void 0 ? "" : String(values[r5])),
+      [rows.length, 1]
+    );
+  }
+  return feeds;
+}
+
 // ../../packages/ml/src/bundle/model-bundle.ts
 import { mkdir as mkdir2, readFile as readFile3, writeFile as writeFile2 } from "node:fs/promises";
 import { join as join5 } from "node:path";
 var BUNDLE_SCHEMA = "mlops-actions/bundle@1";
+var BUNDLE_IMAGE_INPUT = "image";
 async function readText(dir, name) {
   try {
     return await readFile3(join5(dir, name), "utf8");
@@ -82894,6 +82932,16 @@ async function readModelBundle(dir) {
   }
   if (info2.schema !== BUNDLE_SCHEMA)
     throw new BundleFormatError(`${infoFile}: schema is ${String(info2.schema)}, expected ${BUNDLE_SCHEMA}`);
+  if (info2.image && info2.features.length === 0) {
+    const { width, height, channels } = info2.image;
+    const expected = JSON.stringify([{ name: BUNDLE_IMAGE_INPUT, shape: [-1, height, width, channels] }]);
+    const found = JSON.stringify((mlmodel.tensorInputs ?? []).map((t) => ({ name: t.name, shape: t.shape })));
+    if (found !== expected) {
+      throw new BundleFormatError(
+        `${dir}: MLmodel signature inputs (${found}) differ from bundle.json image (${expected})`
+      );
+    }
+  }
   const signature = mlmodel.inputs.map((i5) => i5.name).join(",");
   const features = info2.features.map((f5) => f5.name).join(",");
   if (signature !== features) {
@@ -82959,6 +83007,18 @@ function scoreClassifier(actual, probabilities, classCount) {
 function defaultPrimaryMetric(classCount) {
   return classCount === 2 ? "roc_auc" : "f1_macro";
 }
+
+// ../../packages/ml/src/yaml-file-error.ts
+var YamlFileError = class extends Error {
+  constructor(message, file, line) {
+    super(`${file}:${line}: ${message}`);
+    this.file = file;
+    this.line = line;
+    this.name = new.target.name;
+  }
+  file;
+  line;
+};
 
 // ../../packages/ml/src/evaluate/paired-bootstrap.ts
 init_seeded_random();
@@ -83090,15 +83150,7 @@ var DEFAULT_THRESHOLDS = {
   seed: 42,
   requireSignificance: false
 };
-var ThresholdsError = class extends Error {
-  constructor(message, file, line) {
-    super(`${file}:${line}: ${message}`);
-    this.file = file;
-    this.line = line;
-    this.name = "ThresholdsError";
-  }
-  file;
-  line;
+var ThresholdsError = class extends YamlFileError {
 };
 var TOP_LEVEL = ["primary", "confidence", "resamples", "seed", "require_significance", "metrics"];
 var RULE_KEYS = ["min", "max", "min_change", "min_relative_change", "greater_is_better"];
@@ -83328,23 +83380,6 @@ function prepareHoldout(info2, columns, source = "the holdout") {
     throw new EvaluationInputError(`${source} has no labelled rows in '${info2.target}'`, info2.target);
   return { columns, rows, actual: Int32Array.from(actual), unlabelled: target.values.length - rows.length };
 }
-function feedsFor(specs, columns, rows) {
-  const byName = new Map(columns.map((c5) => [c5.name, c5.values]));
-  const feeds = {};
-  for (const spec of specs) {
-    const values = byName.get(spec.name);
-    feeds[spec.name] = spec.kind === "numeric" ? new Tensor2(
-      "float32",
-      Float32Array.from(rows, (r5) => typeof values[r5] === "number" ? values[r5] : NaN),
-      [rows.length, 1]
-    ) : new Tensor2(
-      "string",
-      rows.map((r5) => values[r5] === null || values[r5] === void 0 ? "" : String(values[r5])),
-      [rows.length, 1]
-    );
-  }
-  return feeds;
-}
 var median = (values) => {
   const sorted = [...values].sort((a5, b6) => a5 - b6);
   return sorted[Math.floor(sorted.length / 2)];
@@ -83355,7 +83390,7 @@ async function evaluateModels(models, holdout) {
     for (const model of models) {
       sessions.push(await InferenceSession2.create(model.onnx, { intraOpNumThreads: 1 }));
     }
-    const feeds = models.map((m3) => feedsFor(m3.info.features, holdout.columns, holdout.rows));
+    const feeds = models.map((m3) => columnFeeds(m3.info.features, holdout.columns, holdout.rows));
     const outputs = [];
     for (const [i5, session] of sessions.entries()) outputs.push(await session.run(feeds[i5]));
     const batch = models.map(() => []);
@@ -83369,7 +83404,7 @@ async function evaluateModels(models, holdout) {
     const single = models.map(() => []);
     for (let r5 = 0; r5 < Math.min(25, holdout.rows.length); r5++) {
       for (const [i5, session] of sessions.entries()) {
-        const one = feedsFor(models[i5].info.features, holdout.columns, [holdout.rows[r5]]);
+        const one = columnFeeds(models[i5].info.features, holdout.columns, [holdout.rows[r5]]);
         const start = performance.now();
         await session.run(one);
         single[i5].push(performance.now() - start);

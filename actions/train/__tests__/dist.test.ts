@@ -3,7 +3,8 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { runAction, type ActionRun } from '@mlops/cli'
-import { readModelBundle } from '@mlops/ml'
+import { decodeImage, encodePng } from '@mlops/data'
+import { readModelBundle, scoreClassifier, stratifiedSplit } from '@mlops/ml'
 import * as ort from 'onnxruntime-node'
 
 /** The action as users get it: action.yml and the committed dist/ in a folder with no node_modules. */
@@ -24,7 +25,37 @@ beforeAll(async () => {
   // The first 6,000 rows of the embedded example keep each run to a few seconds.
   const lines = (await readFile(example, 'utf8')).split('\n').slice(0, 6001)
   await writeFile(join(workspace, 'readmission.csv'), lines.join('\n') + '\n')
+  await writeBars(join(workspace, 'bars'))
 })
+
+const BAR_CLASSES = ['diagonal', 'horizontal', 'vertical']
+
+/**
+ * A digit-like PNG set: 30 grey 8x8 images per class of a bright bar (horizontal, vertical or diagonal) in one of
+ * four middle places, seeded, on a noisy background, one sub-folder per class.
+ */
+async function writeBars(dir: string, perClass = 30): Promise<void> {
+  let state = 12345
+  const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
+  for (const [kind, name] of BAR_CLASSES.entries()) {
+    await mkdir(join(dir, name), { recursive: true })
+    for (let i = 0; i < perClass; i++) {
+      const at = 2 + Math.floor(random() * 4)
+      const pixels = new Uint8Array(64)
+      for (let y = 0; y < 8; y++) {
+        for (let x = 0; x < 8; x++) {
+          const on = kind === 0 ? (x - y + 8) % 8 === at : kind === 1 ? y === at : x === at
+          pixels[y * 8 + x] = on ? 200 + Math.floor(random() * 55) : Math.floor(random() * 60)
+        }
+      }
+      const file = join(dir, name, `${String(i).padStart(2, '0')}.png`)
+      await writeFile(file, encodePng({ width: 8, height: 8, channels: 1, pixels }))
+    }
+  }
+}
+
+/** Keeps each CNN fit to about a second on a loaded machine. */
+const SMALL_CNN = '{filters: [8], dense_units: [16], epochs: 20, validation_fraction: 0, learning_rate: 0.01}'
 afterAll(() => rm(root, { recursive: true, force: true }))
 
 async function train(
@@ -149,6 +180,124 @@ print('trained on', len(rows), 'rows')
     expect(out.label!.data).toEqual(['b', 'a'])
   })
 
+  it('image classification: a CNN on class folders, tensor signature, metrics of the exported graph', async () => {
+    const run = await train({
+      task: 'image-classification',
+      dataset: 'bars',
+      params: SMALL_CNN,
+      'output-dir': 'out/cnn',
+    })
+    expect(run.exitCode).toBe(0)
+    expect(run.log).toContain('90 images of 8x8x1; diagonal 30, horizontal 30, vertical 30')
+    expect(run.log).toMatch(/cnn: epoch 20\/20, loss 0\.\d+/)
+    expect(run.outputs['primary-metric']).toBe('f1_macro')
+    const f1 = Number(run.outputs['primary-value'])
+    expect(f1).toBeGreaterThanOrEqual(0.9)
+    const metrics = JSON.parse(await readFile(run.outputs.metrics!, 'utf8'))
+    expect(metrics).toMatchObject({
+      schema: 'mlops-actions/train-metrics@1',
+      modelType: 'cnn',
+      task: 'multiclass',
+      classes: BAR_CLASSES,
+      primaryMetric: 'f1_macro',
+      rows: { train: 72, test: 18, droppedMissingTarget: 0 },
+      image: { width: 8, height: 8, channels: 1 },
+      params: { filters: [8], epochs: 20 },
+    })
+    expect(metrics.exportError).toBeLessThan(1e-5)
+    expect(metrics.curve).toHaveLength(20)
+    expect(metrics.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(18)
+
+    const bundleDir = run.outputs.bundle!
+    const bundle = await readModelBundle(bundleDir)
+    expect(bundle.info).toMatchObject({
+      modelType: 'cnn',
+      labels: BAR_CLASSES,
+      features: [],
+      image: { width: 8, height: 8, channels: 1, scale: 1 },
+    })
+    expect(bundle.info.metrics.f1_macro).toBe(f1)
+    expect(bundle.mlmodel.tensorInputs).toEqual([{ name: 'image', dtype: 'float32', shape: [-1, 8, 8, 1] }])
+    expect(checkWithPython(bundleDir)).toBe('ok 1')
+    const signature = execFileSync(
+      '/usr/bin/python3',
+      [
+        '-c',
+        "import sys, yaml; print(yaml.safe_load(open(sys.argv[1] + '/MLmodel'))['signature']['inputs'])",
+        bundleDir,
+      ],
+      { encoding: 'utf8' },
+    )
+    expect(JSON.parse(signature)).toEqual([
+      { type: 'tensor', 'tensor-spec': { dtype: 'float32', shape: [-1, 8, 8, 1] }, name: 'image' },
+    ])
+    const reference = JSON.parse(await readFile(join(bundleDir, 'reference.json'), 'utf8'))
+    expect(reference.columns.map((c: { name: string }) => c.name)).toEqual([
+      'brightness',
+      'contrast',
+      'label',
+    ])
+
+    // The bundle run natively on the decoded PNGs, on the same stratified holdout, gives the logged metrics.
+    const files = BAR_CLASSES.flatMap((c) =>
+      Array.from({ length: 30 }, (_, i) => `${c}/${String(i).padStart(2, '0')}.png`),
+    )
+    const labels = Int32Array.from(files, (f) => BAR_CLASSES.indexOf(f.split('/')[0]!))
+    const { test } = stratifiedSplit(labels, 0.2, 42)
+    const pixels = new Float32Array(test.length * 64)
+    for (const [i, r] of test.entries()) {
+      pixels.set(decodeImage(await readFile(join(workspace, 'bars', files[r]!)), files[r]!).pixels, i * 64)
+    }
+    const session = await ort.InferenceSession.create(bundle.onnx)
+    const out = await session.run({ image: new ort.Tensor('float32', pixels, [test.length, 8, 8, 1]) })
+    await session.release()
+    const native = scoreClassifier(
+      Int32Array.from(test, (r) => labels[r]!),
+      out.probabilities!.data as Float32Array,
+      3,
+    )
+    expect(native.metrics.accuracy).toBe(metrics.metrics.accuracy)
+    expect(native.metrics.f1_macro).toBeCloseTo(f1, 12)
+    expect(native.metrics.log_loss).toBeCloseTo(metrics.metrics.log_loss, 5)
+
+    expect(run.summary).toContain('## Train: cnn — f1_macro')
+    expect(run.summary).toContain('on 72 images of 8x8x1 pixels')
+    expect(run.summary).toContain('18 held-out images (stratified, seed 42)')
+    expect(run.summary).toContain('| f1\\_macro (primary) |')
+    expect(run.summary).toMatch(/\n\| diagonal \| \d+ \| \d+ \| \d+ \|\n/)
+    expect(run.summary).not.toContain('\\*')
+    expect(run.summary).toContain('### Confusion matrix')
+    expect(run.summary).toContain('xychart-beta')
+  })
+
+  it('image classification from a labels CSV, with a search over the learning rate', async () => {
+    const rows = BAR_CLASSES.flatMap((c) =>
+      Array.from({ length: 30 }, (_, i) => `bars/${c}/${String(i).padStart(2, '0')}.png,${c}`),
+    )
+    const run = await train(
+      {
+        task: 'image-classification',
+        dataset: 'labels.csv',
+        params: SMALL_CNN,
+        'search-space': 'cnn-space.yml',
+        seed: '3',
+        'output-dir': 'out/cnn-csv',
+      },
+      {
+        'labels.csv': ['file,label', ...rows].join('\n') + '\n',
+        'cnn-space.yml': 'holdout: 0.25\nparams:\n  learning_rate: [0.00001, 0.01]\n',
+      },
+    )
+    expect(run.exitCode).toBe(0)
+    expect(run.log).toMatch(/trial 1\/2: \{"filters":\[8\],.*"learning_rate":0\.00001/)
+    const metrics = JSON.parse(await readFile(run.outputs.metrics!, 'utf8'))
+    expect(metrics.search.trials).toHaveLength(2)
+    expect(metrics.search.trials[metrics.search.best].params.learning_rate).toBe(metrics.params.learning_rate)
+    expect(metrics.seed).toBe(3)
+    expect(Number(run.outputs['primary-value'])).toBeGreaterThanOrEqual(0.9)
+    expect(run.summary).toContain('Search: 2 grid trials, holdout of 25%')
+  })
+
   describe('bad input is one clear error, never a stack trace', () => {
     const cases: Array<[string, Record<string, string>, Record<string, string>, RegExp]> = [
       [
@@ -205,6 +354,67 @@ print('trained on', len(rows), 'rows')
         /your training command exited with code 3/,
       ],
     ]
+    const png = (value: number) =>
+      encodePng({ width: 8, height: 8, channels: 1, pixels: new Uint8Array(64).fill(value) })
+    const imageCases: Array<[string, Record<string, string>, Record<string, Uint8Array | string>, RegExp]> = [
+      [
+        'an image folder with one class',
+        { task: 'image-classification', dataset: 'one' },
+        { 'one/only/a.png': png(10), 'one/only/b.png': png(20), 'one/only/c.png': png(30) },
+        /Input 'dataset': one has only one class \('only', 3 images\); image classification needs two or more class sub-folders/,
+      ],
+      [
+        'an unreadable image',
+        { task: 'image-classification', dataset: 'broken' },
+        {
+          'broken/a/1.png': png(10),
+          'broken/a/2.png': png(20),
+          'broken/b/1.png': png(200),
+          'broken/b/2.png': 'not an image',
+        },
+        /Input 'dataset': cannot read image broken\/b\/2\.png: not a PNG or JPEG \(unknown signature\); fix or remove it/,
+      ],
+      [
+        'cnn on a CSV table',
+        { ...readmission, 'model-type': 'cnn' },
+        {},
+        /Input 'model-type' 'cnn' trains on images: set 'task: image-classification'/,
+      ],
+      [
+        'a CSV table as an image dataset',
+        { task: 'image-classification', dataset: 'readmission.csv' },
+        {},
+        /Input 'dataset': readmission\.csv is a table, not a labels CSV of images: .*needs a file column/,
+      ],
+      [
+        'a tabular model type with images',
+        { task: 'image-classification', dataset: 'bars', 'model-type': 'random-forest' },
+        {},
+        /Input 'model-type' 'random-forest' trains on tables; with task 'image-classification' it must be one of cnn/,
+      ],
+      [
+        'a target with images',
+        { task: 'image-classification', dataset: 'bars', target: 'label' },
+        {},
+        /Input 'target' applies to task 'tabular', not to 'image-classification'/,
+      ],
+      [
+        'an image folder as a table',
+        { dataset: 'bars', target: 'label' },
+        {},
+        /Input 'dataset': bars is a folder of images, not a table; set 'task: image-classification'/,
+      ],
+    ]
+    it.each(imageCases)('%s', async (_, inputs, files, message) => {
+      for (const [name, bytes] of Object.entries(files)) {
+        await mkdir(join(workspace, name, '..'), { recursive: true })
+        await writeFile(join(workspace, name), bytes)
+      }
+      const run = await train({ ...inputs, 'output-dir': 'out/bad' })
+      expect(run.exitCode).toBe(1)
+      expect(run.log).toMatch(message)
+      expect(run.log).not.toMatch(/\n\s+at /)
+    })
     it.each(cases)('%s', async (_, inputs, files, message) => {
       const run = await train({ ...inputs, 'output-dir': 'out/bad' }, files)
       expect(run.exitCode).toBe(1)

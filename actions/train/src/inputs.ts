@@ -10,18 +10,26 @@ import {
   getRequiredInput,
 } from '@mlops/kit'
 import {
+  IMAGE_TRAINERS,
   parseSearchSpace,
   tabularTrainer,
   TABULAR_TRAINERS,
+  type ImageTrainer,
   type SearchSpace,
   type TabularTrainer,
 } from '@mlops/ml'
 import { parse } from 'yaml'
 
+export const TASKS = ['tabular', 'image-classification'] as const
+
 export interface Inputs {
+  task: (typeof TASKS)[number]
   datasets: string[]
+  /** Tabular only (image labels come from class folders or the labels CSV). */
   target: string
   trainer: TabularTrainer
+  /** Image classification only. */
+  imageTrainer: ImageTrainer | undefined
   params: Record<string, unknown>
   search: SearchSpace | undefined
   exclude: string[]
@@ -52,14 +60,48 @@ function parseParams(text: string | undefined): Record<string, unknown> {
   return value as Record<string, unknown>
 }
 
+/** Image classification: `model-type` must be an image trainer, and the tabular-only inputs must be unset. */
+function imageInputs(modelType: string | undefined, tabularOnly: Record<string, boolean>): ImageTrainer {
+  const name = modelType ?? 'cnn'
+  if (!(name in IMAGE_TRAINERS)) {
+    throw new ConfigurationError(
+      `Input 'model-type' '${name}' trains on tables; with task 'image-classification' it must be one of ${Object.keys(IMAGE_TRAINERS).join(', ')}`,
+    )
+  }
+  const given = Object.keys(tabularOnly).filter((input) => tabularOnly[input])
+  if (given.length > 0) {
+    throw new ConfigurationError(
+      `Input${given.length > 1 ? 's' : ''} ${given.map((i) => `'${i}'`).join(', ')} appl${given.length > 1 ? 'y' : 'ies'} to task 'tabular', not to 'image-classification' (labels come from the class folders or the labels CSV)`,
+    )
+  }
+  return IMAGE_TRAINERS[name]!
+}
+
 /** Every input is read and checked before any data is read, so a typo fails in the first second. */
 export function getInputs(): Inputs {
-  const modelType = getOptionalInput('model-type') ?? 'logistic-regression'
+  const task = getEnumInput('task', TASKS, 'tabular')
+  const given = getOptionalInput('model-type')
+  if (task === 'tabular' && given !== undefined && given in IMAGE_TRAINERS) {
+    throw new ConfigurationError(
+      `Input 'model-type' '${given}' trains on images: set 'task: image-classification' and point 'dataset' at an image folder (class sub-folders) or a labels CSV (file,label)`,
+    )
+  }
+  const modelType = task === 'tabular' ? (given ?? 'logistic-regression') : 'logistic-regression'
   if (!(modelType in TABULAR_TRAINERS)) {
     throw new ConfigurationError(
       `Input 'model-type' must be one of ${Object.keys(TABULAR_TRAINERS).join(', ')}, got '${modelType}'`,
     )
   }
+  const imageTrainer =
+    task === 'image-classification'
+      ? imageInputs(given, {
+          target: getOptionalInput('target') !== undefined,
+          command: getOptionalInput('command') !== undefined,
+          'exclude-columns': getOptionalInput('exclude-columns') !== undefined,
+          'categorical-columns': getOptionalInput('categorical-columns') !== undefined,
+          format: (getOptionalInput('format') ?? 'auto') !== 'auto',
+        })
+      : undefined
   const searchFile = getPathInput('search-space', { mustExist: 'file' })
   const command = getOptionalInput('command')
   const params = parseParams(getOptionalInput('params'))
@@ -69,9 +111,11 @@ export function getInputs(): Inputs {
     )
   }
   return {
+    task,
     datasets: getListInput('dataset'),
-    target: getRequiredInput('target'),
+    target: task === 'tabular' ? getRequiredInput('target') : 'label',
     trainer: tabularTrainer(modelType),
+    imageTrainer,
     params,
     search:
       searchFile === undefined ? undefined : parseSearchSpace(readFileSync(searchFile, 'utf8'), searchFile),

@@ -6,10 +6,11 @@ import {
   DataError,
   expandDatasetPaths,
   fetchDvcDatasets,
+  looksLikeImageFolder,
   readColumns,
   type ColumnTable,
 } from '@mlops/data'
-import { group, maskSecret, run as runAction, setOutputs, writeSummary } from '@mlops/kit'
+import { ConfigurationError, group, maskSecret, run as runAction, setOutputs, writeSummary } from '@mlops/kit'
 import {
   BundleFormatError,
   defaultPrimaryMetric,
@@ -21,11 +22,13 @@ import {
   type TabularColumn,
 } from '@mlops/ml'
 import { trainWithCommand, CommandModelError } from './byo-command.js'
+import { trainImageClassifier } from './image-classification.js'
+import { progressLogger } from './progress-log.js'
 import { datasetHash, gitSha } from './provenance.js'
 import { getInputs, type Inputs } from './inputs.js'
-import { renderTrainSummary, type TrainReport } from './render-summary.js'
+import { METRICS_SCHEMA, renderTrainSummary, type TrainReport } from './render-summary.js'
 
-export const METRICS_SCHEMA = 'mlops-actions/train-metrics@1'
+export { METRICS_SCHEMA }
 
 async function loadTable(inputs: Inputs, root: string): Promise<ColumnTable> {
   const fetched = await fetchDvcDatasets(inputs.datasets, { repoRoot: root, ...inputs.dvcRemote })
@@ -50,19 +53,6 @@ async function loadTable(inputs: Inputs, root: string): Promise<ColumnTable> {
   )
 }
 
-/** Logs about ten progress lines per fit, however many iterations it runs. */
-function progressLogger(
-  label: string,
-): (p: { step: number; total?: number; trainLoss?: number; unit: string }) => void {
-  let next = 1
-  return ({ step, total, trainLoss, unit }) => {
-    if (step < next && step !== total) return
-    next = step + Math.max(1, Math.floor((total ?? 100) / 10))
-    const loss = trainLoss === undefined ? '' : `, loss ${trainLoss.toFixed(5)}`
-    core.info(`${label}: ${unit} ${step}${total ? `/${total}` : ''}${loss}`)
-  }
-}
-
 export async function main(): Promise<void> {
   for (const name of ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) {
     const value = process.env[name]
@@ -70,6 +60,14 @@ export async function main(): Promise<void> {
   }
   const inputs = getInputs()
   const root = process.env.GITHUB_WORKSPACE ?? process.cwd()
+  if (inputs.task === 'image-classification') return trainImageClassifier(inputs, root)
+  for (const dataset of inputs.datasets) {
+    if (await looksLikeImageFolder(resolve(root, dataset))) {
+      throw new ConfigurationError(
+        `Input 'dataset': ${dataset} is a folder of images, not a table; set 'task: image-classification' (model-type cnn) to train on images`,
+      )
+    }
+  }
   const table = await loadTable(inputs, root)
   const columns: TabularColumn[] = table.columns.map((c) => ({
     name: c.name,

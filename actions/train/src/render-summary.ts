@@ -2,6 +2,8 @@ import { details, escapeMarkdown, markdownTable } from '@mlops/kit'
 import type { MetricName, SearchResult, TrainedTabular } from '@mlops/ml'
 import { mermaidLineChart } from '@mlops/report'
 
+export const METRICS_SCHEMA = 'mlops-actions/train-metrics@1'
+
 /** metrics.json: what the train step measured, for people and for the gate. */
 export interface TrainReport {
   schema: string
@@ -19,6 +21,8 @@ export interface TrainReport {
   details: TrainedTabular['details']
   params: Record<string, unknown>
   seed: number
+  /** Image classification: the size the model takes (its `image` input is [N, height, width, channels]). */
+  image?: { width: number; height: number; channels: number }
   search?: SearchResult
 }
 
@@ -26,17 +30,22 @@ const fixed = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(4))
 
 export function renderTrainSummary(report: TrainReport, bundleDir: string): string {
   const primary = report.metrics[report.primaryMetric]
+  const unit = report.image ? 'images' : 'rows'
+  const input = report.image
+    ? ` of ${report.image.width}x${report.image.height}x${report.image.channels} pixels`
+    : ''
   const out = [
     `## Train: ${report.modelType} — ${report.primaryMetric} ${primary === undefined ? 'n/a' : fixed(primary)}`,
     '',
-    `${report.task} classifier of ${report.classes.length} classes on ${report.rows.train.toLocaleString('en-US')} rows; ` +
-      `metrics from the exported ONNX graph in onnxruntime on ${report.rows.test.toLocaleString('en-US')} held-out rows (seed ${report.seed}). ` +
+    `${report.task} classifier of ${report.classes.length} classes on ${report.rows.train.toLocaleString('en-US')} ${unit}${input}; ` +
+      `metrics from the exported ONNX graph in onnxruntime on ${report.rows.test.toLocaleString('en-US')} held-out ${unit}${report.image ? ' (stratified, ' : ' ('}seed ${report.seed}). ` +
       `Bundle: \`${escapeMarkdown(bundleDir)}\`.`,
     '',
     markdownTable(
       ['metric', 'holdout'],
       Object.entries(report.metrics).map(([name, value]) => [
-        name === report.primaryMetric ? `**${name}**` : name,
+        // markdownTable escapes every cell, so emphasis is written as words, not as ** (it would show).
+        name === report.primaryMetric ? `${name} (primary)` : name,
         fixed(value),
       ]),
       ['left', 'right'],
@@ -45,8 +54,8 @@ export function renderTrainSummary(report: TrainReport, bundleDir: string): stri
     '### Confusion matrix (rows: actual, columns: predicted)',
     '',
     markdownTable(
-      ['', ...report.classes.map(escapeMarkdown)],
-      report.confusion.map((row, i) => [`**${escapeMarkdown(report.classes[i]!)}**`, ...row.map(String)]),
+      ['', ...report.classes],
+      report.confusion.map((row, i) => [report.classes[i]!, ...row.map(String)]),
       ['left', ...report.classes.map(() => 'right' as const)],
     ),
     '',
@@ -75,9 +84,7 @@ export function renderTrainSummary(report: TrainReport, bundleDir: string): stri
       '',
       markdownTable(
         ['column', 'importance'],
-        report.importances
-          .slice(0, 10)
-          .map((f) => [escapeMarkdown(f.column), `${(f.importance * 100).toFixed(1)}%`]),
+        report.importances.slice(0, 10).map((f) => [f.column, `${(f.importance * 100).toFixed(1)}%`]),
         ['left', 'right'],
       ),
       '',
@@ -91,8 +98,8 @@ export function renderTrainSummary(report: TrainReport, bundleDir: string): stri
         markdownTable(
           ['#', 'params', search.metric],
           search.trials.map((t, i) => [
-            i === search.best ? `**${i + 1}**` : String(i + 1),
-            `\`${JSON.stringify(t.params)}\``,
+            i === search.best ? `${i + 1} (best)` : String(i + 1),
+            JSON.stringify(t.params),
             fixed(t.score),
           ]),
           ['right', 'left', 'right'],

@@ -3,7 +3,8 @@ import { parse, stringify } from 'yaml'
 /**
  * The MLmodel file of an MLflow model directory with the ONNX flavor, as mlflow.onnx writes it and
  * mlflow.pyfunc.load_model reads it: flavors.onnx + flavors.python_function, and a signature whose inputs and
- * outputs are JSON strings (a column schema here: one named input per dataset column).
+ * outputs are JSON strings (a column schema, one named input per dataset column; or for image models a tensor
+ * schema, one `image` [-1, H, W, C] input).
  */
 export type ColumnType = 'float' | 'double' | 'long' | 'integer' | 'string' | 'boolean'
 
@@ -23,6 +24,11 @@ export interface MlModel {
   utcTimeCreated: string
   onnxVersion: string
   inputs: ColumnSpec[]
+  /**
+   * A tensor-based input signature instead of the column one (image models: `image` [-1, H, W, C] float32).
+   * When present, `inputs` is empty: MLflow takes one schema kind per signature side.
+   */
+  tensorInputs?: TensorSpec[]
   outputs: TensorSpec[]
   metadata?: Record<string, string>
 }
@@ -30,7 +36,11 @@ export interface MlModel {
 export const MLFLOW_VERSION = '2.17.2'
 export const MODEL_FILE = 'model.onnx'
 
+const tensorSchema = (specs: readonly TensorSpec[]) =>
+  specs.map((t) => ({ type: 'tensor', 'tensor-spec': { dtype: t.dtype, shape: t.shape }, name: t.name }))
+
 export function renderMlModel(model: MlModel): string {
+  const tensorInputs = model.tensorInputs ?? []
   const document = {
     artifact_path: 'model',
     flavors: {
@@ -51,14 +61,12 @@ export function renderMlModel(model: MlModel): string {
     model_uuid: model.modelUuid,
     signature: {
       // MLflow stores both schemas as JSON text inside the YAML, not as YAML structures.
-      inputs: JSON.stringify(model.inputs.map((c) => ({ type: c.type, name: c.name, required: true }))),
-      outputs: JSON.stringify(
-        model.outputs.map((t) => ({
-          type: 'tensor',
-          'tensor-spec': { dtype: t.dtype, shape: t.shape },
-          name: t.name,
-        })),
+      inputs: JSON.stringify(
+        tensorInputs.length > 0
+          ? tensorSchema(tensorInputs)
+          : model.inputs.map((c) => ({ type: c.type, name: c.name, required: true })),
       ),
+      outputs: JSON.stringify(tensorSchema(model.outputs)),
       params: null,
     },
     utc_time_created: model.utcTimeCreated,
@@ -90,7 +98,11 @@ export function parseMlModel(text: string, file = 'MLmodel'): MlModel {
   const signature = doc.signature as Record<string, unknown> | undefined
   need(typeof signature?.inputs === 'string', 'signature.inputs must be a JSON string')
   need(typeof signature?.outputs === 'string', 'signature.outputs must be a JSON string')
-  let inputs: Array<{ name: string; type: ColumnType }>
+  let inputs: Array<{
+    name: string
+    type: ColumnType | 'tensor'
+    'tensor-spec'?: { dtype: TensorSpec['dtype']; shape: number[] }
+  }>
   let outputs: Array<{ name: string; 'tensor-spec': { dtype: TensorSpec['dtype']; shape: number[] } }>
   try {
     inputs = JSON.parse(signature!.inputs as string)
@@ -102,11 +114,31 @@ export function parseMlModel(text: string, file = 'MLmodel'): MlModel {
     Array.isArray(inputs) && inputs.every((c) => typeof c.name === 'string' && typeof c.type === 'string'),
     'signature.inputs must list {name, type}',
   )
+  const tensors = inputs.filter((c) => c.type === 'tensor')
+  need(
+    tensors.length === 0 || tensors.length === inputs.length,
+    'signature.inputs mixes tensor and column specs (MLflow takes one kind)',
+  )
+  need(
+    tensors.every(
+      (t) => typeof t['tensor-spec']?.dtype === 'string' && Array.isArray(t['tensor-spec'].shape),
+    ),
+    'signature.inputs tensors must have a tensor-spec with dtype and shape',
+  )
   return {
     modelUuid: String(doc.model_uuid ?? ''),
     utcTimeCreated: String(doc.utc_time_created ?? ''),
     onnxVersion: String(flavors!.onnx!.onnx_version ?? ''),
-    inputs: inputs.map((c) => ({ name: c.name, type: c.type })),
+    inputs: tensors.length > 0 ? [] : inputs.map((c) => ({ name: c.name, type: c.type as ColumnType })),
+    ...(tensors.length > 0
+      ? {
+          tensorInputs: tensors.map((t) => ({
+            name: t.name,
+            dtype: t['tensor-spec']!.dtype,
+            shape: t['tensor-spec']!.shape,
+          })),
+        }
+      : {}),
     outputs: outputs.map((t) => ({
       name: t.name,
       dtype: t['tensor-spec'].dtype,

@@ -6,6 +6,21 @@ import { BundleFormatError, MODEL_FILE, parseMlModel, renderMlModel, type MlMode
 
 export const BUNDLE_SCHEMA = 'mlops-actions/bundle@1'
 
+/**
+ * The picture an image model takes, as serve reads it: an upload becomes width x height x channels pixels, 0-255
+ * as decoded times `scale` (1 for the CNN, whose normalisation is inside the graph).
+ */
+export interface BundleImageInput {
+  width: number
+  height: number
+  /** Grey or RGB: an alpha channel is composited away before training, as serve does with uploads. */
+  channels: 1 | 3
+  scale: number
+}
+
+/** The graph input of an image model (IMAGE_INPUT in nn/export-network.ts). */
+export const BUNDLE_IMAGE_INPUT = 'image'
+
 /** bundle.json: what a model is and where it came from, for the gate, the registry and the server. */
 export interface BundleInfo {
   schema: typeof BUNDLE_SCHEMA
@@ -19,6 +34,11 @@ export interface BundleInfo {
   dataHash: string
   gitSha: string | null
   createdAt: string
+  /**
+   * Image models: with no `features`, the graph takes one `image` tensor and MLmodel has a tensor signature; with
+   * pixel feature columns (width x height x channels of them), it only tells serve how to turn an upload into them.
+   */
+  image?: BundleImageInput
 }
 
 export interface ModelBundle {
@@ -46,6 +66,17 @@ export async function writeModelBundle(
     utcTimeCreated: now.toISOString().replace('T', ' ').replace('Z', '000'),
     onnxVersion: '1.12.0',
     inputs: info.features.map((f) => ({ name: f.name, type: f.kind === 'numeric' ? 'float' : 'string' })),
+    ...(info.image && info.features.length === 0
+      ? {
+          tensorInputs: [
+            {
+              name: BUNDLE_IMAGE_INPUT,
+              dtype: 'float32' as const,
+              shape: [-1, info.image.height, info.image.width, info.image.channels],
+            },
+          ],
+        }
+      : {}),
     outputs: [
       { name: 'label', dtype: 'str', shape: [-1] },
       { name: 'probabilities', dtype: 'float32', shape: [-1, info.labels.length] },
@@ -84,6 +115,16 @@ export async function readModelBundle(dir: string): Promise<ModelBundle> {
   }
   if (info.schema !== BUNDLE_SCHEMA)
     throw new BundleFormatError(`${infoFile}: schema is ${String(info.schema)}, expected ${BUNDLE_SCHEMA}`)
+  if (info.image && info.features.length === 0) {
+    const { width, height, channels } = info.image
+    const expected = JSON.stringify([{ name: BUNDLE_IMAGE_INPUT, shape: [-1, height, width, channels] }])
+    const found = JSON.stringify((mlmodel.tensorInputs ?? []).map((t) => ({ name: t.name, shape: t.shape })))
+    if (found !== expected) {
+      throw new BundleFormatError(
+        `${dir}: MLmodel signature inputs (${found}) differ from bundle.json image (${expected})`,
+      )
+    }
+  }
   const signature = mlmodel.inputs.map((i) => i.name).join(',')
   const features = info.features.map((f) => f.name).join(',')
   if (signature !== features) {
