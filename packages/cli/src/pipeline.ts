@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { isAbsolute, join, relative } from 'node:path'
+import { didYouMean } from '@mlops/data'
 import { readActionManifest } from './action-manifest.js'
 import { UsageError } from './input-env.js'
 import { substituteOutputs, type PipelineFile, type PipelineStage } from './pipeline-file.js'
@@ -63,7 +64,7 @@ async function checkInputs(options: PipelineOptions): Promise<void> {
     for (const input of Object.keys(stage.with)) {
       if (!known.includes(input)) {
         throw new UsageError(
-          `${where}: ${stage.action} has no input '${input}'; it takes ${known.join(', ')}`,
+          `${where}: ${stage.action} has no input '${input}'${didYouMean(input, known)}; it takes ${known.join(', ')}`,
         )
       }
     }
