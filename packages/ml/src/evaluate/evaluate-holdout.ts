@@ -171,7 +171,6 @@ export function prepareHoldout(
   return { columns, rows, actual: Int32Array.from(actual), unlabelled: target.values.length - rows.length }
 }
 
-
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.floor(sorted.length / 2)]!
