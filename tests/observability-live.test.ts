@@ -10,6 +10,7 @@ import {
   mulberry32,
   tabularTrainer,
   trainTabular,
+  tabularBundleInfo,
   writeModelBundle,
   type TabularColumn,
 } from '../packages/ml/src/index.js'
@@ -104,17 +105,11 @@ async function trainBundle(dir: string): Promise<void> {
   )
   await writeModelBundle(dir, {
     onnx: trained.onnx,
-    info: {
-      task: trained.task,
+    info: tabularBundleInfo(trained, {
       target: 'label',
-      labels: trained.classes,
-      features: trained.specs,
       modelType: 'logistic-regression',
-      params: trained.params,
-      metrics: {},
       dataHash: 'observability-live-test',
-      gitSha: null,
-    },
+    }),
     reference,
   })
 }

@@ -7,6 +7,7 @@ import {
   mulberry32,
   tabularTrainer,
   trainTabular,
+  tabularBundleInfo,
   writeModelBundle,
   type TabularColumn,
 } from '@mlops/ml'
@@ -73,17 +74,7 @@ export async function tabularBundle(options: { reference?: boolean; seed?: numbe
         )
   await writeModelBundle(dir, {
     onnx: trained.onnx,
-    info: {
-      task: trained.task,
-      target: 'label',
-      labels: trained.classes,
-      features: trained.specs,
-      modelType: 'logistic-regression',
-      params: trained.params,
-      metrics: {},
-      dataHash: 'test',
-      gitSha: null,
-    },
+    info: tabularBundleInfo(trained, { target: 'label', modelType: 'logistic-regression', dataHash: 'test' }),
     reference,
   })
   return dir
@@ -115,17 +106,7 @@ export async function imageBundle(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'serve-image-bundle-'))
   await writeModelBundle(dir, {
     onnx: trained.onnx,
-    info: {
-      task: trained.task,
-      target: 'label',
-      labels: trained.classes,
-      features: trained.specs,
-      modelType: 'logistic-regression',
-      params: trained.params,
-      metrics: {},
-      dataHash: 'test',
-      gitSha: null,
-    },
+    info: tabularBundleInfo(trained, { target: 'label', modelType: 'logistic-regression', dataHash: 'test' }),
   })
   return dir
 }

@@ -10,6 +10,7 @@ import {
   predictWithOnnx,
   tabularTrainer,
   trainTabular,
+  tabularBundleInfo,
   writeModelBundle,
 } from '../../../packages/ml/src/index.js'
 
@@ -89,17 +90,7 @@ beforeAll(async () => {
   const bundle = join(workspace, 'model')
   await writeModelBundle(bundle, {
     onnx: trained.onnx,
-    info: {
-      task: trained.task,
-      target: 'label',
-      labels: trained.classes,
-      features: trained.specs,
-      modelType: 'logistic-regression',
-      params: trained.params,
-      metrics: {},
-      dataHash: 'test',
-      gitSha: null,
-    },
+    info: tabularBundleInfo(trained, { target: 'label', modelType: 'logistic-regression', dataHash: 'test' }),
   })
   const direct = await predictWithOnnx(
     trained.onnx,

@@ -1,4 +1,5 @@
 import type { FeatureSpec } from '../onnx/preprocess.js'
+import type { BundleInfo } from '../bundle/model-bundle.js'
 import {
   defaultPrimaryMetric,
   GREATER_IS_BETTER,
@@ -314,4 +315,32 @@ function columnImportances(
       return { column: spec.name, importance: sum / total }
     })
     .sort((a, b) => b.importance - a.importance)
+}
+
+/**
+ * What bundle.json says of a trained tabular model. The facts only the caller knows (target, model type, metrics,
+ * provenance) are given; tests leave provenance out.
+ */
+export function tabularBundleInfo(
+  trained: TrainedTabular,
+  facts: {
+    target: string
+    modelType: string
+    params?: Record<string, unknown>
+    metrics?: Record<string, number>
+    dataHash?: string
+    gitSha?: string | null
+  },
+): Omit<BundleInfo, 'schema' | 'createdAt'> {
+  return {
+    task: trained.task,
+    target: facts.target,
+    labels: trained.classes,
+    features: trained.specs,
+    modelType: facts.modelType,
+    params: facts.params ?? trained.params,
+    metrics: facts.metrics ?? {},
+    dataHash: facts.dataHash ?? 'unknown',
+    gitSha: facts.gitSha ?? null,
+  }
 }
