@@ -7,7 +7,7 @@ import {
   getRequiredInput,
   getSecretInput,
 } from '@mlops/kit'
-import { checkKubeconfigText, KubeConfigurationError, type KubeconfigSource } from '@mlops/kube'
+import { kubeconfigSourceOf, type KubeconfigSource } from '@mlops/kube'
 
 export interface Inputs {
   kubeconfig: KubeconfigSource
@@ -34,18 +34,9 @@ export interface Inputs {
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 
+// A malformed kubeconfig throws KubeConfigurationError, which run() reports as a user mistake.
 function kubeconfigSource(): KubeconfigSource {
-  const content = getSecretInput('kubeconfig')
-  if (content !== undefined) {
-    try {
-      checkKubeconfigText(content, "input 'kubeconfig'")
-    } catch (error) {
-      if (error instanceof KubeConfigurationError) throw new ConfigurationError(error.message)
-      throw error
-    }
-    return { kind: 'content', content }
-  }
-  return process.env.KUBERNETES_SERVICE_HOST ? { kind: 'in-cluster' } : { kind: 'default' }
+  return kubeconfigSourceOf(getSecretInput('kubeconfig'), "input 'kubeconfig'")
 }
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/

@@ -7,7 +7,7 @@ import {
   getPathInput,
   getSecretInput,
 } from '@mlops/kit'
-import { checkKubeconfigText, KubeConfigurationError, type KubeconfigSource } from '@mlops/kube'
+import { kubeconfigSourceOf, type KubeconfigSource } from '@mlops/kube'
 import { DEFAULT_METRICS_SERIES } from './smoke.js'
 
 export interface Inputs {
@@ -39,17 +39,9 @@ function json(name: string, text: string | undefined): unknown {
   }
 }
 
+// A malformed kubeconfig throws KubeConfigurationError, which run() reports as a user mistake.
 function kubeconfigSource(): KubeconfigSource {
-  const content = getSecretInput('kubeconfig')
-  if (content === undefined)
-    return process.env.KUBERNETES_SERVICE_HOST ? { kind: 'in-cluster' } : { kind: 'default' }
-  try {
-    checkKubeconfigText(content, "input 'kubeconfig'")
-  } catch (error) {
-    if (error instanceof KubeConfigurationError) throw new ConfigurationError(error.message)
-    throw error
-  }
-  return { kind: 'content', content }
+  return kubeconfigSourceOf(getSecretInput('kubeconfig'), "input 'kubeconfig'")
 }
 
 export function getInputs(): Inputs {

@@ -1,6 +1,7 @@
 export { HelmError, KubeConfigurationError } from './errors.js'
 export {
   checkKubeconfigText,
+  kubeconfigSourceOf,
   kubeconfigSecrets,
   loadKubeConfig,
   withKubeconfig,

@@ -22,6 +22,20 @@ export interface TempKubeconfig {
  * Checks that text is a kubeconfig without ever echoing it: the error names what is wrong, never the content,
  * because the content holds tokens and keys.
  */
+/**
+ * Where the kubeconfig comes from: the given text (checked, `source` names it in errors), else in-cluster
+ * credentials when running in a pod, else $KUBECONFIG or ~/.kube/config.
+ */
+export function kubeconfigSourceOf(
+  content: string | undefined,
+  source: string,
+  env: NodeJS.ProcessEnv = process.env,
+): KubeconfigSource {
+  if (content === undefined) return env.KUBERNETES_SERVICE_HOST ? { kind: 'in-cluster' } : { kind: 'default' }
+  checkKubeconfigText(content, source)
+  return { kind: 'content', content }
+}
+
 export function checkKubeconfigText(content: string, source = 'kubeconfig'): void {
   let doc: unknown
   try {
