@@ -62,3 +62,28 @@ export function binValues(
 ): void {
   for (let i = 0; i < values.length; i++) out[offset + i] = binOf(thresholds, values[i]!)
 }
+
+/**
+ * Stable partition of `indices[start, end)` by one binned feature: samples with bin <= `bin` to the front, the rest
+ * after them in their order (through `scratch`). Returns where the right part starts. `column` is the feature's
+ * offset into the column-major bin matrix.
+ */
+export function partitionByBin(
+  indices: Int32Array,
+  scratch: Int32Array,
+  bins: Uint8Array,
+  column: number,
+  start: number,
+  end: number,
+  bin: number,
+): number {
+  let l = start
+  let r = 0
+  for (let i = start; i < end; i++) {
+    const s = indices[i]!
+    if (bins[column + s]! <= bin) indices[l++] = s
+    else scratch[r++] = s
+  }
+  indices.set(scratch.subarray(0, r), l)
+  return l
+}

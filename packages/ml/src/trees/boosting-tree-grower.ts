@@ -1,4 +1,5 @@
 import { TreeBuilder, type DecisionTree } from './decision-tree.js'
+import { partitionByBin } from './binning.js'
 
 /** Stride of one feature's histogram: every feature has at most 255 bins (uint8). */
 const BIN_STRIDE = 256
@@ -138,7 +139,15 @@ export class BoostingTreeGrower {
       const node = candidates.splice(best, 1)[0]!
       const split = node.split!
       this.gains[split.feature]! += split.gain
-      const middle = this.partition(node.start, node.end, split.feature, split.bin)
+      const middle = partitionByBin(
+        this.indices,
+        this.scratch,
+        this.bins,
+        split.feature * this.rows,
+        node.start,
+        node.end,
+        split.bin,
+      )
       const left: GrowingNode = {
         id: tree.add(),
         start: node.start,
@@ -297,20 +306,5 @@ export class BoostingTreeGrower {
       }
     }
     return best
-  }
-
-  /** Stable partition of the node's samples: bin <= bin to the front. Returns where the right part starts. */
-  private partition(start: number, end: number, feature: number, bin: number): number {
-    const { indices, scratch, bins } = this
-    const column = feature * this.rows
-    let l = start
-    let r = 0
-    for (let i = start; i < end; i++) {
-      const s = indices[i]!
-      if (bins[column + s]! <= bin) indices[l++] = s
-      else scratch[r++] = s
-    }
-    indices.set(scratch.subarray(0, r), l)
-    return l
   }
 }

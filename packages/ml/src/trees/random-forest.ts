@@ -1,6 +1,6 @@
 import type { FeatureSpec } from '../onnx/preprocess.js'
 import { mulberry32 } from '../train/seeded-random.js'
-import { binValues, fitThresholds } from './binning.js'
+import { binValues, fitThresholds, partitionByBin } from './binning.js'
 import { leafOf, TreeBuilder, type DecisionTree } from './decision-tree.js'
 import { atGraphPrecision, graphColumn, graphPrecision } from './graph-precision.js'
 
@@ -140,7 +140,15 @@ class ForestTreeGrower {
         continue
       }
       this.impurityDecrease[split.feature]! += split.decrease
-      const middle = this.partition(node.start, node.end, split.feature, split.bin)
+      const middle = partitionByBin(
+        this.indices,
+        this.scratch,
+        this.bins,
+        split.feature * this.rows,
+        node.start,
+        node.end,
+        split.bin,
+      )
       const left = tree.add()
       const right = tree.add()
       tree.split(node.id, split.feature, split.bin, this.thresholds[split.feature]![split.bin]!, left, right)
@@ -216,20 +224,6 @@ class ForestTreeGrower {
       }
     }
     return best
-  }
-
-  private partition(start: number, end: number, feature: number, bin: number): number {
-    const { indices, scratch, bins } = this
-    const column = feature * this.rows
-    let l = start
-    let r = 0
-    for (let i = start; i < end; i++) {
-      const s = indices[i]!
-      if (bins[column + s]! <= bin) indices[l++] = s
-      else scratch[r++] = s
-    }
-    indices.set(scratch.subarray(0, r), l)
-    return l
   }
 }
 
