@@ -71587,6 +71587,14 @@ function createEvaluator(spec, columns) {
       throw new Error(`no evaluator for ${spec.type}`);
   }
 }
+function summarizeChecks(checks) {
+  const failed = checks.filter((c5) => !c5.success && c5.severity === "error").length;
+  const warned2 = checks.filter((c5) => !c5.success && c5.severity === "warning").length;
+  return {
+    status: failed > 0 ? "fail" : warned2 > 0 ? "warn" : "pass",
+    counts: { checks: checks.length, passed: checks.length - failed - warned2, failed, warned: warned2 }
+  };
+}
 
 // ../../packages/data/src/data-qa.ts
 import { basename } from "node:path";
@@ -81199,16 +81207,12 @@ async function runDataQa(options) {
     checks.push(labelBalanceCheck(suite.checks.labelBalance, finished.columns[labelIndex]));
   }
   if (leakage) checks.push(leakage.finish());
-  const failed = checks.filter((c5) => !c5.success && c5.severity === "error").length;
-  const warned2 = checks.filter((c5) => !c5.success && c5.severity === "warning").length;
+  const { status, counts } = summarizeChecks(checks);
   return {
     schema: DATA_QA_REPORT_SCHEMA,
-    status: failed > 0 ? "fail" : warned2 > 0 ? "warn" : "pass",
+    status,
     summary: {
-      checks: checks.length,
-      passed: checks.length - failed - warned2,
-      failed,
-      warned: warned2,
+      ...counts,
       rows,
       columns: columns.length
     },
@@ -82592,10 +82596,10 @@ async function runImageQa(options) {
               reason: "colour mask: channels differ, so no class id per pixel"
             });
           } else {
-            const counts = new Float64Array(256);
-            for (let p3 = 0; p3 < m3.width * m3.height; p3++) counts[m3.pixels[p3 * m3.channels]]++;
+            const counts2 = new Float64Array(256);
+            for (let p3 = 0; p3 < m3.width * m3.height; p3++) counts2[m3.pixels[p3 * m3.channels]]++;
             const bad = [];
-            counts.forEach((count2, value) => {
+            counts2.forEach((count2, value) => {
               pixels[value] += count2;
               if (count2 > 0 && allowed && !allowed.has(value)) bad.push(value);
             });
@@ -82748,30 +82752,26 @@ async function runImageQa(options) {
         observed: `values seen: ${seen || "none"}`
       }
     );
-    const counts = /* @__PURE__ */ new Map();
+    const counts2 = /* @__PURE__ */ new Map();
     for (const value of allowed ?? pixelClasses.map((p3) => p3.value))
-      counts.set(String(value), pixels[value] ?? 0);
+      counts2.set(String(value), pixels[value] ?? 0);
     const minPixelShare = options.minPixelShare ?? 1e-3;
     checks.push(
       balanceCheck(
         "pixel_class_balance",
         `every mask class is at least ${minPixelShare * 100}% of pixels`,
-        counts,
+        counts2,
         minPixelShare
       )
     );
   }
-  const failed = checks.filter((c5) => !c5.success && c5.severity === "error").length;
-  const warned2 = checks.filter((c5) => !c5.success && c5.severity === "warning").length;
+  const { status, counts } = summarizeChecks(checks);
   const imageTotal = images.length;
   return {
     schema: IMAGE_QA_REPORT_SCHEMA,
-    status: failed > 0 ? "fail" : warned2 > 0 ? "warn" : "pass",
+    status,
     summary: {
-      checks: checks.length,
-      passed: checks.length - failed - warned2,
-      failed,
-      warned: warned2,
+      ...counts,
       images: entries.length,
       masks,
       classes: dataset.classes.length
@@ -83512,6 +83512,30 @@ function onFetched(entry, result2) {
   const how = result2.downloaded > 0 ? `${result2.downloaded} objects from ${result2.remote}` : "already up to date";
   info(`${entry}: ${what} in ${shortPath(result2.path)}, md5 verified (${how})`);
 }
+async function publishReport(report2, inputs, root5, rendered) {
+  const reportDir = resolve11(root5, inputs.reportDir);
+  await mkdir4(reportDir, { recursive: true });
+  const paths = { json: join12(reportDir, "report.json"), html: join12(reportDir, "report.html") };
+  await writeFile3(paths.json, JSON.stringify(report2, null, 2) + "\n");
+  await writeFile3(join12(reportDir, "report.md"), rendered.markdown);
+  await writeFile3(paths.html, rendered.html);
+  await writeSummary(rendered.markdown);
+  if (inputs.annotations) rendered.annotate();
+  const { summary: summary2 } = report2;
+  setOutputs({
+    status: report2.status,
+    checks: summary2.checks,
+    failed: summary2.failed,
+    warned: summary2.warned,
+    ...rendered.size,
+    report: paths.json,
+    "html-report": paths.html
+  });
+  info(
+    `data-qa ${report2.status}: ${summary2.passed} passed, ${summary2.failed} failed, ${summary2.warned} warnings; report in ${relative10(root5, reportDir) || "."}`
+  );
+  failIfNeeded(report2.status, summary2, inputs.failOn, paths.html, root5);
+}
 function failIfNeeded(status, summary2, failOn, html, root5) {
   const failing = status === "fail" || failOn === "warning" && status === "warn";
   if (!failing) return;
@@ -83530,29 +83554,12 @@ async function mainImages(folder, inputs, root5) {
     if (set) warning(`Input '${name}' is for tables and is ignored for an image dataset`);
   }
   const report2 = await checkImages(folder, inputs, root5);
-  const reportDir = resolve11(root5, inputs.reportDir);
-  await mkdir4(reportDir, { recursive: true });
-  const markdown = renderImageMarkdown(report2, root5);
-  const paths = { json: join12(reportDir, "report.json"), html: join12(reportDir, "report.html") };
-  await writeFile3(paths.json, JSON.stringify(report2, null, 2) + "\n");
-  await writeFile3(join12(reportDir, "report.md"), markdown);
-  await writeFile3(paths.html, renderImageHtml(report2, root5));
-  await writeSummary(markdown);
-  if (inputs.annotations) annotateImages(report2, root5);
-  const { summary: summary2 } = report2;
-  setOutputs({
-    status: report2.status,
-    checks: summary2.checks,
-    failed: summary2.failed,
-    warned: summary2.warned,
-    images: summary2.images,
-    report: paths.json,
-    "html-report": paths.html
+  await publishReport(report2, inputs, root5, {
+    markdown: renderImageMarkdown(report2, root5),
+    html: renderImageHtml(report2, root5),
+    annotate: () => annotateImages(report2, root5),
+    size: { images: report2.summary.images }
   });
-  info(
-    `data-qa ${report2.status}: ${summary2.passed} passed, ${summary2.failed} failed, ${summary2.warned} warnings; report in ${relative10(root5, reportDir) || "."}`
-  );
-  failIfNeeded(report2.status, summary2, inputs.failOn, paths.html, root5);
 }
 async function main() {
   const inputs = getInputs();
@@ -83596,33 +83603,12 @@ async function main() {
     progress?.done(result2.summary.rows, position);
     return result2;
   });
-  const reportDir = resolve11(root5, inputs.reportDir);
-  await mkdir4(reportDir, { recursive: true });
-  const markdown = renderMarkdown(report2, root5);
-  const paths = {
-    json: join12(reportDir, "report.json"),
-    markdown: join12(reportDir, "report.md"),
-    html: join12(reportDir, "report.html")
-  };
-  await writeFile3(paths.json, JSON.stringify(report2, null, 2) + "\n");
-  await writeFile3(paths.markdown, markdown);
-  await writeFile3(paths.html, renderHtml(report2, root5));
-  await writeSummary(markdown);
-  if (inputs.annotations) annotate(report2, root5);
-  const { summary: summary2 } = report2;
-  setOutputs({
-    status: report2.status,
-    checks: summary2.checks,
-    failed: summary2.failed,
-    warned: summary2.warned,
-    rows: summary2.rows,
-    report: paths.json,
-    "html-report": paths.html
+  await publishReport(report2, inputs, root5, {
+    markdown: renderMarkdown(report2, root5),
+    html: renderHtml(report2, root5),
+    annotate: () => annotate(report2, root5),
+    size: { rows: report2.summary.rows }
   });
-  info(
-    `data-qa ${report2.status}: ${summary2.passed} passed, ${summary2.failed} failed, ${summary2.warned} warnings; report in ${relative10(root5, reportDir) || "."}`
-  );
-  failIfNeeded(report2.status, summary2, inputs.failOn, paths.html, root5);
 }
 var run2 = () => run(main, { userErrors: [DataError] });
 

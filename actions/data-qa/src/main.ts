@@ -58,6 +58,43 @@ function onFetched(entry: string, result: FetchDvcTrackedResult): void {
   core.info(`${entry}: ${what} in ${shortPath(result.path)}, md5 verified (${how})`)
 }
 
+/**
+ * What both modes (tables and image folders) end with: report.json/.md/.html, the job summary, annotations, the
+ * outputs (`rows` or `images` as the size), a closing line, and the step failing when `fail-on` says so.
+ */
+async function publishReport(
+  report: {
+    status: DataQaReport['status']
+    summary: { checks: number; passed: number; failed: number; warned: number }
+  },
+  inputs: Inputs,
+  root: string,
+  rendered: { markdown: string; html: string; annotate: () => void; size: Record<string, number> },
+): Promise<void> {
+  const reportDir = resolve(root, inputs.reportDir)
+  await mkdir(reportDir, { recursive: true })
+  const paths = { json: join(reportDir, 'report.json'), html: join(reportDir, 'report.html') }
+  await writeFile(paths.json, JSON.stringify(report, null, 2) + '\n')
+  await writeFile(join(reportDir, 'report.md'), rendered.markdown)
+  await writeFile(paths.html, rendered.html)
+  await writeSummary(rendered.markdown)
+  if (inputs.annotations) rendered.annotate()
+  const { summary } = report
+  setOutputs({
+    status: report.status,
+    checks: summary.checks,
+    failed: summary.failed,
+    warned: summary.warned,
+    ...rendered.size,
+    report: paths.json,
+    'html-report': paths.html,
+  })
+  core.info(
+    `data-qa ${report.status}: ${summary.passed} passed, ${summary.failed} failed, ${summary.warned} warnings; report in ${relative(root, reportDir) || '.'}`,
+  )
+  failIfNeeded(report.status, summary, inputs.failOn, paths.html, root)
+}
+
 /** Fails the step when the status calls for it under `fail-on`, pointing at the HTML report. */
 function failIfNeeded(
   status: DataQaReport['status'],
@@ -85,29 +122,12 @@ async function mainImages(folder: string, inputs: Inputs, root: string): Promise
     if (set) core.warning(`Input '${name}' is for tables and is ignored for an image dataset`)
   }
   const report = await checkImages(folder, inputs, root)
-  const reportDir = resolve(root, inputs.reportDir)
-  await mkdir(reportDir, { recursive: true })
-  const markdown = renderImageMarkdown(report, root)
-  const paths = { json: join(reportDir, 'report.json'), html: join(reportDir, 'report.html') }
-  await writeFile(paths.json, JSON.stringify(report, null, 2) + '\n')
-  await writeFile(join(reportDir, 'report.md'), markdown)
-  await writeFile(paths.html, renderImageHtml(report, root))
-  await writeSummary(markdown)
-  if (inputs.annotations) annotateImages(report, root)
-  const { summary } = report
-  setOutputs({
-    status: report.status,
-    checks: summary.checks,
-    failed: summary.failed,
-    warned: summary.warned,
-    images: summary.images,
-    report: paths.json,
-    'html-report': paths.html,
+  await publishReport(report, inputs, root, {
+    markdown: renderImageMarkdown(report, root),
+    html: renderImageHtml(report, root),
+    annotate: () => annotateImages(report, root),
+    size: { images: report.summary.images },
   })
-  core.info(
-    `data-qa ${report.status}: ${summary.passed} passed, ${summary.failed} failed, ${summary.warned} warnings; report in ${relative(root, reportDir) || '.'}`,
-  )
-  failIfNeeded(report.status, summary, inputs.failOn, paths.html, root)
 }
 
 export async function main(): Promise<void> {
@@ -160,34 +180,12 @@ export async function main(): Promise<void> {
     return result
   })
 
-  const reportDir = resolve(root, inputs.reportDir)
-  await mkdir(reportDir, { recursive: true })
-  const markdown = renderMarkdown(report, root)
-  const paths = {
-    json: join(reportDir, 'report.json'),
-    markdown: join(reportDir, 'report.md'),
-    html: join(reportDir, 'report.html'),
-  }
-  await writeFile(paths.json, JSON.stringify(report, null, 2) + '\n')
-  await writeFile(paths.markdown, markdown)
-  await writeFile(paths.html, renderHtml(report, root))
-  await writeSummary(markdown)
-  if (inputs.annotations) annotate(report, root)
-
-  const { summary } = report
-  setOutputs({
-    status: report.status,
-    checks: summary.checks,
-    failed: summary.failed,
-    warned: summary.warned,
-    rows: summary.rows,
-    report: paths.json,
-    'html-report': paths.html,
+  await publishReport(report, inputs, root, {
+    markdown: renderMarkdown(report, root),
+    html: renderHtml(report, root),
+    annotate: () => annotate(report, root),
+    size: { rows: report.summary.rows },
   })
-  core.info(
-    `data-qa ${report.status}: ${summary.passed} passed, ${summary.failed} failed, ${summary.warned} warnings; report in ${relative(root, reportDir) || '.'}`,
-  )
-  failIfNeeded(report.status, summary, inputs.failOn, paths.html, root)
 }
 
 /** The entry point the runner (via index.ts) and @github/local-action call: bad data is a user error, not a bug. */

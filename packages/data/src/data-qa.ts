@@ -7,7 +7,12 @@ import {
   leakageCheck,
 } from './dataset-checks.js'
 import { DataError } from './errors.js'
-import { createEvaluator, type CheckResult, type Evaluator } from './expectations/evaluate.js'
+import {
+  createEvaluator,
+  summarizeChecks,
+  type CheckResult,
+  type Evaluator,
+} from './expectations/evaluate.js'
 import { checkSuiteColumns, type ExpectationSuite } from './expectations/suite.js'
 import { readBatches } from './batch.js'
 import { openTable } from './open-table.js'
@@ -188,16 +193,12 @@ export async function runDataQa(options: DataQaOptions): Promise<DataQaReport> {
   }
   if (leakage) checks.push(leakage.finish())
 
-  const failed = checks.filter((c) => !c.success && c.severity === 'error').length
-  const warned = checks.filter((c) => !c.success && c.severity === 'warning').length
+  const { status, counts } = summarizeChecks(checks)
   return {
     schema: DATA_QA_REPORT_SCHEMA,
-    status: failed > 0 ? 'fail' : warned > 0 ? 'warn' : 'pass',
+    status,
     summary: {
-      checks: checks.length,
-      passed: checks.length - failed - warned,
-      failed,
-      warned,
+      ...counts,
       rows,
       columns: columns.length,
     },

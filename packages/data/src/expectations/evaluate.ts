@@ -267,3 +267,16 @@ export function createEvaluator(spec: ExpectationSpec, columns: readonly string[
       throw new Error(`no evaluator for ${spec.type}`)
   }
 }
+
+/** The verdict and counts every QA report leads with: fail on an error, warn on a warning, else pass. */
+export function summarizeChecks(checks: readonly CheckResult[]): {
+  status: 'pass' | 'warn' | 'fail'
+  counts: { checks: number; passed: number; failed: number; warned: number }
+} {
+  const failed = checks.filter((c) => !c.success && c.severity === 'error').length
+  const warned = checks.filter((c) => !c.success && c.severity === 'warning').length
+  return {
+    status: failed > 0 ? 'fail' : warned > 0 ? 'warn' : 'pass',
+    counts: { checks: checks.length, passed: checks.length - failed - warned, failed, warned },
+  }
+}

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { relative } from 'node:path'
-import type { CheckResult } from '../expectations/evaluate.js'
+import { summarizeChecks, type CheckResult } from '../expectations/evaluate.js'
 import { decodeImage, ImageDecodeError, type DecodedImage, type ImageFormat } from './decode-image.js'
 import {
   balanceCheck,
@@ -333,17 +333,13 @@ export async function runImageQa(options: ImageQaOptions): Promise<ImageQaReport
     )
   }
 
-  const failed = checks.filter((c) => !c.success && c.severity === 'error').length
-  const warned = checks.filter((c) => !c.success && c.severity === 'warning').length
+  const { status, counts } = summarizeChecks(checks)
   const imageTotal = images.length
   return {
     schema: IMAGE_QA_REPORT_SCHEMA,
-    status: failed > 0 ? 'fail' : warned > 0 ? 'warn' : 'pass',
+    status,
     summary: {
-      checks: checks.length,
-      passed: checks.length - failed - warned,
-      failed,
-      warned,
+      ...counts,
       images: entries.length,
       masks,
       classes: dataset.classes.length,
