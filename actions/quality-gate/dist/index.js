@@ -83009,6 +83009,7 @@ function defaultPrimaryMetric(classCount) {
 }
 
 // ../../packages/ml/src/yaml-file-error.ts
+var import_yaml2 = __toESM(require_dist(), 1);
 var YamlFileError = class extends Error {
   constructor(message, file, line) {
     super(`${file}:${line}: ${message}`);
@@ -83019,6 +83020,19 @@ var YamlFileError = class extends Error {
   file;
   line;
 };
+function parseYamlWithLines(text, file, ErrorClass) {
+  const counter = new import_yaml2.LineCounter();
+  const doc = (0, import_yaml2.parseDocument)(text, { lineCounter: counter });
+  if (doc.errors.length > 0) {
+    const error3 = doc.errors[0];
+    throw new ErrorClass(error3.message.split("\n")[0], file, counter.linePos(error3.pos[0]).line);
+  }
+  const lineOf = (node) => {
+    const range2 = node?.range;
+    return range2 ? counter.linePos(range2[0]).line : 1;
+  };
+  return { doc, lineOf };
+}
 
 // ../../packages/ml/src/evaluate/paired-bootstrap.ts
 init_seeded_random();
@@ -83134,7 +83148,7 @@ function erfc(x) {
 }
 
 // ../../packages/ml/src/evaluate/gate-thresholds.ts
-var import_yaml2 = __toESM(require_dist(), 1);
+var import_yaml3 = __toESM(require_dist(), 1);
 var RUNTIME_MEASURES = {
   latency_ms_per_row: false,
   model_size_bytes: false
@@ -83155,19 +83169,10 @@ var ThresholdsError = class extends YamlFileError {
 var TOP_LEVEL = ["primary", "confidence", "resamples", "seed", "require_significance", "metrics"];
 var RULE_KEYS = ["min", "max", "min_change", "min_relative_change", "greater_is_better"];
 function parseGateThresholds(text, file) {
-  const counter = new import_yaml2.LineCounter();
-  const doc = (0, import_yaml2.parseDocument)(text, { lineCounter: counter });
-  const lineOf = (node) => {
-    const range2 = node?.range;
-    return range2 ? counter.linePos(range2[0]).line : 1;
-  };
-  if (doc.errors.length > 0) {
-    const error3 = doc.errors[0];
-    throw new ThresholdsError(error3.message.split("\n")[0], file, counter.linePos(error3.pos[0]).line);
-  }
+  const { doc, lineOf } = parseYamlWithLines(text, file, ThresholdsError);
   const thresholds = { ...DEFAULT_THRESHOLDS, rules: {}, source: file };
   if (doc.contents === null) return thresholds;
-  if (!(0, import_yaml2.isMap)(doc.contents)) throw new ThresholdsError("thresholds are a mapping with a metrics: key", file, 1);
+  if (!(0, import_yaml3.isMap)(doc.contents)) throw new ThresholdsError("thresholds are a mapping with a metrics: key", file, 1);
   for (const pair of doc.contents.items) {
     const key = String(pair.key?.value ?? pair.key);
     const line = lineOf(pair.key);
@@ -83200,7 +83205,7 @@ function parseGateThresholds(text, file) {
         thresholds.requireSignificance = value;
         break;
       case "metrics": {
-        if (!(0, import_yaml2.isMap)(pair.value)) fail("a mapping of metric names to rules");
+        if (!(0, import_yaml3.isMap)(pair.value)) fail("a mapping of metric names to rules");
         for (const item of pair.value.items) {
           const name = String(item.key?.value ?? item.key);
           thresholds.rules[checkMeasure(name, file, lineOf(item.key))] = parseRule(
@@ -83228,7 +83233,7 @@ function checkMeasure(name, file, line) {
   );
 }
 function parseRule(name, node, file, line, lineOf) {
-  if (!(0, import_yaml2.isMap)(node)) {
+  if (!(0, import_yaml3.isMap)(node)) {
     throw new ThresholdsError(
       `metric '${name}' needs a mapping of rules (${RULE_KEYS.join(", ")}), e.g. '${name}: { min_change: -0.01 }'`,
       file,
@@ -84053,17 +84058,17 @@ function isMissing(error3) {
 }
 
 // ../../packages/mlflow/src/meta-yaml.ts
-var import_yaml3 = __toESM(require_dist(), 1);
+var import_yaml4 = __toESM(require_dist(), 1);
 import { randomBytes } from "node:crypto";
 import { readFile as readFile5, rename as rename2, writeFile as writeFile4 } from "node:fs/promises";
 var OPTIONS = { version: "1.1", singleQuote: true };
 async function readMetaYaml(path) {
-  const parsed = (0, import_yaml3.parse)(await readFile5(path, "utf8"), { version: "1.1" });
+  const parsed = (0, import_yaml4.parse)(await readFile5(path, "utf8"), { version: "1.1" });
   return parsed !== null && typeof parsed === "object" ? parsed : {};
 }
 async function writeMetaYaml(path, fields) {
   const temp = `${path}.${randomBytes(4).toString("hex")}.tmp`;
-  await writeFile4(temp, (0, import_yaml3.stringify)(fields, OPTIONS));
+  await writeFile4(temp, (0, import_yaml4.stringify)(fields, OPTIONS));
   await rename2(temp, path);
 }
 function optionalNumber(value) {

@@ -1,6 +1,6 @@
-import { isMap, LineCounter, parseDocument, type Node } from 'yaml'
+import { isMap } from 'yaml'
 import { GREATER_IS_BETTER, type MetricName } from '../score.js'
-import { YamlFileError } from '../yaml-file-error.js'
+import { parseYamlWithLines, YamlFileError } from '../yaml-file-error.js'
 
 /** What the gate measures besides the classification metrics; both are better when lower. */
 export const RUNTIME_MEASURES = {
@@ -72,16 +72,7 @@ const RULE_KEYS = ['min', 'max', 'min_change', 'min_relative_change', 'greater_i
  *       latency_ms_per_row: { max: 0.5 }
  */
 export function parseGateThresholds(text: string, file: string): GateThresholds {
-  const counter = new LineCounter()
-  const doc = parseDocument(text, { lineCounter: counter })
-  const lineOf = (node: unknown) => {
-    const range = (node as Node | undefined)?.range
-    return range ? counter.linePos(range[0]).line : 1
-  }
-  if (doc.errors.length > 0) {
-    const error = doc.errors[0]!
-    throw new ThresholdsError(error.message.split('\n')[0]!, file, counter.linePos(error.pos[0]).line)
-  }
+  const { doc, lineOf } = parseYamlWithLines(text, file, ThresholdsError)
   const thresholds: GateThresholds = { ...DEFAULT_THRESHOLDS, rules: {}, source: file }
   if (doc.contents === null) return thresholds
   if (!isMap(doc.contents)) throw new ThresholdsError('thresholds are a mapping with a metrics: key', file, 1)

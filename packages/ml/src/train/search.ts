@@ -1,8 +1,8 @@
-import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml'
+import { isMap, isSeq } from 'yaml'
 import { GREATER_IS_BETTER, scoreClassifier, type MetricName } from '../score.js'
 import { resolveParams, type ParamSpec, type ParamValue, type Params } from './params.js'
 import { mulberry32 } from './seeded-random.js'
-import { YamlFileError } from '../yaml-file-error.js'
+import { parseYamlWithLines, YamlFileError } from '../yaml-file-error.js'
 
 /** A value range sampled by random search; `log` samples evenly in log space (learning rates, C). */
 export interface ParamRange {
@@ -44,16 +44,7 @@ const TOP_LEVEL = ['strategy', 'trials', 'folds', 'holdout', 'metric', 'params']
  *       learning_rate: { min: 0.01, max: 0.3, log: true }
  */
 export function parseSearchSpace(text: string, file: string): SearchSpace {
-  const counter = new LineCounter()
-  const doc = parseDocument(text, { lineCounter: counter })
-  const lineOf = (node: unknown) => {
-    const range = (node as Node | undefined)?.range
-    return range ? counter.linePos(range[0]).line : 1
-  }
-  if (doc.errors.length > 0) {
-    const error = doc.errors[0]!
-    throw new SearchSpaceError(error.message.split('\n')[0]!, file, counter.linePos(error.pos[0]).line)
-  }
+  const { doc, lineOf } = parseYamlWithLines(text, file, SearchSpaceError)
   if (!isMap(doc.contents))
     throw new SearchSpaceError('a search space is a mapping with a params: key', file, 1)
   const space: SearchSpace = {
